@@ -1,0 +1,33 @@
+# The two Quick start commands: `make serve` and `make test`. Both set up .venv first, once.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup serve test lint bench clean
+
+setup: $(STAMP)
+
+# Reinstalls only when pyproject.toml changes. torch==2.13.0 (in the extras) is the CPU wheel on
+# this machine's disk; never let pip pick another torch.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[all,dev]'
+	touch $@
+
+serve: $(STAMP)
+	$(BIN)/llmos serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/embed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

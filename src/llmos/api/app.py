@@ -1,0 +1,45 @@
+"""The app factory: ``create_app(settings)`` builds the whole server around one kernel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from llmos import __version__
+from llmos.api.auth import ApiKeyMiddleware
+from llmos.api.errors import install_error_handlers
+from llmos.api.limits import BodySizeLimit
+from llmos.api.routes import embeddings, system
+from llmos.kernel import Kernel, default_registry
+from llmos.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
+    """The llmos server. Pass a ``kernel`` to serve other models (tests pass fakes)."""
+    settings = settings or Settings()
+    kernel = kernel or Kernel(settings, default_registry())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await kernel.start()
+        try:
+            yield
+        finally:
+            await kernel.stop()
+
+    app = FastAPI(
+        title="llmos",
+        version=__version__,
+        description="A local, fully offline multimodal LLM operating system.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.kernel = kernel
+    install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
+    app.include_router(system.router)
+    app.include_router(embeddings.router)
+    app.add_middleware(BodySizeLimit, max_upload_mb=settings.max_upload_mb)
+    app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)  # added last: runs first
+    return app

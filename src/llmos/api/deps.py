@@ -1,0 +1,24 @@
+"""Request-scoped access to the objects the app factory put on ``app.state``."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from llmos.errors import InvalidRequest
+from llmos.kernel import Kernel
+from llmos.kernel.models import UNSET, KeepAlive
+from llmos.units import parse_keep_alive
+
+
+def get_kernel(request: Request) -> Kernel:
+    return request.app.state.kernel
+
+
+def keep_alive_of(value: str | float | None) -> KeepAlive:
+    """A request's ``keep_alive`` field; absent leaves the model's current keep-alive alone."""
+    if value is None:
+        return UNSET
+    try:
+        return parse_keep_alive(value)
+    except ValueError as error:
+        raise InvalidRequest(str(error)) from None

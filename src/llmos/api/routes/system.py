@@ -1,0 +1,122 @@
+"""Health, model listing, metrics and the model manager's /api routes."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from llmos import __version__
+from llmos.api.deps import get_kernel, keep_alive_of
+from llmos.api.disconnect import unless_disconnected
+from llmos.capabilities.base import ModelSpec
+from llmos.kernel import Kernel, ResidentModel
+
+router = APIRouter()
+_STARTED = int(time.time())
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str = __version__
+
+
+class ModelCard(BaseModel):
+    """OpenAI's model object, plus what llmos knows about it."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "llmos"
+    capability: str
+    description: str
+    loaded: bool
+
+    @classmethod
+    def of(cls, spec: ModelSpec, kernel: Kernel) -> ModelCard:
+        return cls(
+            id=spec.name,
+            created=_STARTED,
+            capability=spec.capability,
+            description=spec.description,
+            loaded=kernel.models.is_loaded(spec.name),
+        )
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class ProcessStatus(BaseModel):
+    models: list[ResidentModel]
+    memory_budget_bytes: int
+    memory_used_bytes: int
+
+
+class LoadRequest(BaseModel):
+    model: str
+    keep_alive: str | float | None = Field(
+        None, description="Seconds or '5m'; -1 pins the model; absent keeps its current keep-alive."
+    )
+
+
+class UnloadRequest(BaseModel):
+    model: str
+
+
+class UnloadResult(BaseModel):
+    model: str
+    unloaded: bool = Field(description="False when busy: it unloads when its last call ends.")
+
+
+@router.get("/health", response_model=Health, tags=["system"])
+async def health() -> Health:
+    return Health()
+
+
+@router.get("/v1/models", response_model=ModelList, tags=["openai"])
+async def list_models(kernel: Kernel = Depends(get_kernel)) -> ModelList:
+    return ModelList(data=[ModelCard.of(spec, kernel) for spec in kernel.registry.models])
+
+
+@router.get("/v1/models/{model_id}", response_model=ModelCard, tags=["openai"])
+async def get_model(model_id: str, kernel: Kernel = Depends(get_kernel)) -> ModelCard:
+    return ModelCard.of(kernel.registry.model(model_id), kernel)
+
+
+@router.get("/metrics", tags=["system"], response_class=Response)
+async def metrics(kernel: Kernel = Depends(get_kernel)) -> Response:
+    return Response(kernel.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+@router.get("/api/ps", response_model=ProcessStatus, tags=["models"])
+async def ps(kernel: Kernel = Depends(get_kernel)) -> ProcessStatus:
+    return _status(kernel)
+
+
+@router.post("/api/load", response_model=ProcessStatus, tags=["models"])
+async def load(
+    body: LoadRequest, request: Request, kernel: Kernel = Depends(get_kernel)
+) -> ProcessStatus:
+    spec = kernel.registry.model(body.model)
+    keep_alive = keep_alive_of(body.keep_alive)
+    await unless_disconnected(request, kernel.load(spec, keep_alive=keep_alive))
+    return _status(kernel)
+
+
+@router.post("/api/unload", response_model=UnloadResult, tags=["models"])
+async def unload(body: UnloadRequest, kernel: Kernel = Depends(get_kernel)) -> UnloadResult:
+    kernel.registry.model(body.model)  # 404 for names llmos does not know
+    return UnloadResult(model=body.model, unloaded=await kernel.unload(body.model))
+
+
+def _status(kernel: Kernel) -> ProcessStatus:
+    return ProcessStatus(
+        models=kernel.ps(),
+        memory_budget_bytes=kernel.models.budget_bytes,
+        memory_used_bytes=kernel.models.used_bytes,
+    )

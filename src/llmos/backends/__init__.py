@@ -1,0 +1,1 @@
+"""Runtimes, one file each. Heavy libraries are imported only when a model loads."""

@@ -1,0 +1,50 @@
+"""What every capability declares: its models, their cost, and how to load them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class LoadedModel(Protocol):
+    """A model resident in memory. The kernel calls ``close`` when it evicts the model."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model llmos can load: where its weights come from and what it costs once loaded."""
+
+    name: str
+    capability: str
+    description: str
+    memory_bytes: int  # estimated resident memory once loaded, used for the memory budget
+    threads: int  # CPU threads one call keeps busy; the scheduler shares cores by this
+    load: Callable[[int], LoadedModel]  # called with the thread count, in a worker thread
+    package: str | None = None  # the pip distribution that carries the weights
+    extra: str | None = None  # the llmos extra that installs the runtime and weights
+    licence: str = ""
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One thing llmos can do, and the models that can do it (the first is the default)."""
+
+    name: str
+    description: str
+    models: tuple[ModelSpec, ...]
+
+    @property
+    def default_model(self) -> ModelSpec:
+        return self.models[0]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a call consumed, for accounting and for OpenAI ``usage`` fields."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    media_seconds: float = 0.0

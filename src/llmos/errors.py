@@ -1,0 +1,84 @@
+"""The one exception tree of llmos.
+
+Every error a person can cause or fix is a subclass of :class:`LlmosError`. Each class carries the
+HTTP status and the OpenAI error ``type``/``code`` it maps to, so the API turns any of them into
+``{"error": {"message", "type", "code"}}`` in one place (``llmos.api.errors``).
+"""
+
+from __future__ import annotations
+
+
+class LlmosError(Exception):
+    """Base class. ``message`` is written for the person who reads it."""
+
+    status: int = 500
+    type: str = "server_error"
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidRequest(LlmosError):
+    """The request is malformed or asks for something impossible."""
+
+    status, type, code = 400, "invalid_request_error", "invalid_request"
+
+
+class Unauthorized(LlmosError):
+    """Missing or wrong API key."""
+
+    status, type, code = 401, "invalid_request_error", "invalid_api_key"
+
+
+class NotFound(LlmosError):
+    status, type, code = 404, "invalid_request_error", "not_found"
+
+
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(
+            f"The model {name!r} does not exist. Available models: {', '.join(sorted(known))}. "
+            "See GET /v1/models or `llmos models`."
+        )
+
+
+class PayloadTooLarge(LlmosError):
+    status, type, code = 413, "invalid_request_error", "payload_too_large"
+
+
+class MissingExtra(LlmosError):
+    """A capability's optional dependencies are not installed."""
+
+    status, type, code = 501, "server_error", "extra_not_installed"
+
+    def __init__(self, extra: str, missing: str) -> None:
+        super().__init__(
+            f"This needs the optional '{extra}' dependencies ({missing} is missing). "
+            f"Install them with: pip install 'llmos[{extra}]'"
+        )
+
+
+class ServerBusy(LlmosError):
+    """A model's queue is full; the client should retry after ``retry_after`` seconds."""
+
+    status, type, code = 503, "server_error", "server_busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ModelTooLarge(LlmosError):
+    """A model cannot fit in the memory budget even with every other model unloaded."""
+
+    status, type, code = 503, "server_error", "model_too_large"
+
+
+class ModelLoadFailed(LlmosError):
+    status, type, code = 500, "server_error", "model_load_failed"

@@ -1,0 +1,132 @@
+"""The kernel: every model call goes through :meth:`Kernel.run`.
+
+``run`` admits the request (or refuses it with 503), waits for CPU, makes the model resident,
+runs the job on a worker thread and writes one accounting row, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from llmos.capabilities.base import LoadedModel, ModelSpec, Usage
+from llmos.errors import LlmosError, ServerBusy
+from llmos.kernel.memory import MemoryProbe, SystemMemory
+from llmos.kernel.metrics import KernelMetrics
+from llmos.kernel.models import UNSET, KeepAlive, ModelManager, ResidentModel
+from llmos.kernel.registry import Registry
+from llmos.kernel.scheduler import Scheduler, share_cpu_politely
+from llmos.settings import Settings
+from llmos.storage import CallRecord, Database
+from llmos.units import parse_memory_budget
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+Job = Callable[[LoadedModel, threading.Event], R]  # (model, stop event) -> result
+
+
+class Kernel:
+    """Registry, model manager, scheduler and accounting, wired together."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        *,
+        database: Database | None = None,
+        memory: MemoryProbe | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        share_cpu_politely()
+        memory = memory or SystemMemory()
+        self.settings = settings
+        self.registry = registry
+        self.database = database or Database(settings.database_path)
+        self.scheduler = Scheduler(cpu_threads=settings.cpu_threads, queue_size=settings.queue_size)
+        self.models = ModelManager(
+            budget_bytes=parse_memory_budget(settings.memory_budget, memory.total_bytes()),
+            default_keep_alive=settings.keep_alive_seconds,
+            threads_for=self.scheduler.threads_for,
+            memory=memory,
+            clock=clock,
+        )
+        self.metrics = KernelMetrics()
+        self.metrics.watch_state(
+            self.models.resident,
+            lambda: {spec.name: self.scheduler.in_flight(spec.name) for spec in registry.models},
+            self.models.budget_bytes,
+        )
+
+    async def start(self) -> None:
+        self.models.start()
+
+    async def stop(self) -> None:
+        await self.models.stop()
+        self.scheduler.shutdown()
+        self.database.close()
+
+    async def run(self, spec: ModelSpec, job: Job[R], *, keep_alive: KeepAlive = UNSET) -> R:
+        """Run ``job`` on ``spec``'s model, loading it if needed; account for the call."""
+        started_at, clock = time.time(), time.perf_counter
+        admitted = clock()
+        queue_wait = load = run = 0.0
+        status, error, usage = "ok", None, Usage()
+        try:
+            async with self.scheduler.admit(spec):
+                queue_wait = clock() - admitted
+                async with self.models.use(spec, keep_alive=keep_alive) as model:
+                    load = clock() - admitted - queue_wait
+                    result = await self.scheduler.run(spec, lambda stop: job(model, stop))
+                    run = clock() - admitted - queue_wait - load
+            usage = getattr(result, "usage", None) or usage
+            return result
+        except ServerBusy as exc:
+            status, error = "rejected", exc.message
+            raise
+        except asyncio.CancelledError:
+            status, error = "cancelled", "client went away"
+            raise
+        except LlmosError as exc:
+            status, error = "error", exc.message
+            raise
+        except Exception as exc:
+            status, error = "error", repr(exc)
+            raise
+        finally:
+            self._account(
+                CallRecord(
+                    started_at=started_at,
+                    capability=spec.capability,
+                    model=spec.name,
+                    status=status,
+                    queue_wait_s=queue_wait,
+                    load_s=load,
+                    run_s=run,
+                    input_tokens=usage.input_tokens,
+                    output_tokens=usage.output_tokens,
+                    media_seconds=usage.media_seconds,
+                    error=error,
+                )
+            )
+
+    async def load(self, spec: ModelSpec, *, keep_alive: KeepAlive = UNSET) -> None:
+        async with self.scheduler.admit(spec):  # loading is heavy work: it takes CPU like a job
+            await self.models.load(spec, keep_alive=keep_alive)
+
+    async def unload(self, name: str) -> bool:
+        return await self.models.unload(name)
+
+    def ps(self) -> list[ResidentModel]:
+        return self.models.resident()
+
+    def _account(self, record: CallRecord) -> None:
+        self.metrics.observe(record)
+        try:
+            self.database.add_call(record)
+        except Exception:  # accounting must never fail a call that succeeded
+            log.exception("could not write the accounting row")

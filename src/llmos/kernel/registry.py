@@ -1,0 +1,57 @@
+"""The capability registry: which capabilities exist and which models serve them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from llmos.capabilities.base import Capability, ModelSpec
+from llmos.errors import ModelNotFound, NotFound
+
+
+class Registry:
+    """Capabilities by name and models by name. Model names are unique across capabilities."""
+
+    def __init__(self, capabilities: Iterable[Capability]) -> None:
+        self._capabilities: dict[str, Capability] = {}
+        self._models: dict[str, ModelSpec] = {}
+        for capability in capabilities:
+            self._capabilities[capability.name] = capability
+            for spec in capability.models:
+                if spec.name in self._models:
+                    raise ValueError(f"model name {spec.name!r} is declared twice")
+                self._models[spec.name] = spec
+
+    @property
+    def capabilities(self) -> list[Capability]:
+        return list(self._capabilities.values())
+
+    @property
+    def models(self) -> list[ModelSpec]:
+        return list(self._models.values())
+
+    def capability(self, name: str) -> Capability:
+        try:
+            return self._capabilities[name]
+        except KeyError:
+            raise NotFound(f"llmos has no capability {name!r}") from None
+
+    def model(self, name: str, *, capability: str | None = None) -> ModelSpec:
+        """The model called ``name``; with ``capability``, it must also serve that capability."""
+        spec = self._models.get(name)
+        if spec is None or (capability is not None and spec.capability != capability):
+            known = [s.name for s in self.models if capability in (None, s.capability)]
+            raise ModelNotFound(name, known)
+        return spec
+
+    def resolve(self, capability: str, name: str | None) -> ModelSpec:
+        """The named model, or the capability's default when no name is given."""
+        if name is None:
+            return self.capability(capability).default_model
+        return self.model(name, capability=capability)
+
+
+def default_registry() -> Registry:
+    """Every capability that ships with llmos."""
+    from llmos.capabilities import embed
+
+    return Registry([embed.CAPABILITY])

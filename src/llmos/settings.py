@@ -1,0 +1,115 @@
+"""Typed settings: ``LLMOS_*`` environment variables over an optional TOML file over defaults.
+
+The TOML file is ``$LLMOS_CONFIG`` when set, else ``config.toml`` in the data dir. Its keys are the
+field names below, e.g. ``port = 8080`` or ``api_keys = ["secret"]``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from llmos.units import parse_keep_alive, parse_memory_budget
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "llmos"
+
+
+def config_file() -> Path:
+    """Where the optional TOML settings file is looked for."""
+    if explicit := os.environ.get("LLMOS_CONFIG"):
+        return Path(explicit)
+    home = os.environ.get("LLMOS_HOME")
+    return (Path(home) if home else default_home()) / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can tune. Each field is also ``LLMOS_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LLMOS_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=default_home,
+        description="Data dir: SQLite database, assembled model files, uploads.",
+    )
+    host: str = Field("127.0.0.1", description="Address `llmos serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `llmos serve` listens on.")
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated keys; when set, every route but /health needs "
+        "`Authorization: Bearer <key>`.",
+    )
+    max_upload_mb: float = Field(50, gt=0, description="Largest request body accepted, in MB.")
+    keep_alive: str = Field(
+        "5m",
+        description="How long an idle model stays loaded: seconds or '30s', '5m', '1h'; "
+        "-1 keeps it loaded, 0 unloads at once.",
+    )
+    memory_budget: str = Field(
+        "60%",
+        description="Memory that loaded models may use: a share of RAM ('60%') or a size ('8GiB').",
+    )
+    queue_size: int = Field(
+        64, ge=1, description="Requests admitted per model (running + waiting) before 503."
+    )
+    cpu_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="CPU threads the scheduler shares among running jobs.",
+    )
+    log_level: str = Field("info", description="Server log level.")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    @field_validator("keep_alive")
+    @classmethod
+    def _check_keep_alive(cls, value: str) -> str:
+        parse_keep_alive(value)
+        return value
+
+    @field_validator("memory_budget")
+    @classmethod
+    def _check_budget(cls, value: str) -> str:
+        parse_memory_budget(value, total_bytes=1)
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return self.home / "llmos.db"
+
+    @property
+    def keep_alive_seconds(self) -> float | None:
+        return parse_keep_alive(self.keep_alive)
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)

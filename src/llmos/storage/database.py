@@ -1,0 +1,99 @@
+"""The llmos SQLite database: schema migrations and the per-call accounting table.
+
+One connection per process, shared by threads behind a lock; WAL lets the CLI read while the
+server writes. Every write is one transaction, so a crash never leaves half a row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+# Append only: each entry upgrades the schema by one version (PRAGMA user_version).
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,       -- unix time the request was admitted
+        capability TEXT NOT NULL,
+        model TEXT NOT NULL,
+        status TEXT NOT NULL,           -- ok | error | cancelled | rejected
+        queue_wait_s REAL NOT NULL,     -- waiting for CPU
+        load_s REAL NOT NULL,           -- making the model resident (0 when it was loaded)
+        run_s REAL NOT NULL,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        media_seconds REAL NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX calls_started_at ON calls (started_at);
+    """,
+)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One model call as the scheduler saw it."""
+
+    started_at: float
+    capability: str
+    model: str
+    status: str
+    queue_wait_s: float
+    load_s: float
+    run_s: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    media_seconds: float = 0.0
+    error: str | None = None
+
+
+_CALL_COLUMNS = tuple(f.name for f in fields(CallRecord))
+
+
+class Database:
+    """A thread-safe handle on ``llmos.db``."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                # executescript commits on its own; the version bump rides in the same script.
+                self._conn.executescript(
+                    f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;"
+                )
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def add_call(self, record: CallRecord) -> None:
+        placeholders = ", ".join("?" for _ in _CALL_COLUMNS)
+        values = tuple(asdict(record).values())
+        with self._lock, self._conn:
+            self._conn.execute(
+                f"INSERT INTO calls ({', '.join(_CALL_COLUMNS)}) VALUES ({placeholders})", values
+            )
+
+    def recent_calls(self, limit: int = 100) -> list[CallRecord]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {', '.join(_CALL_COLUMNS)} FROM calls ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [CallRecord(*row) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

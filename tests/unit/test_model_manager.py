@@ -1,0 +1,209 @@
+"""The model manager on fakes: lazy loads, budget and LRU eviction, pinning, keep-alive."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from llmos.errors import ModelLoadFailed, ModelTooLarge
+from llmos.kernel.models import ModelManager
+from tests.fakes import FakeLoader, FakeMemory, fake_spec
+
+
+def manager(budget: int = 100, keep_alive: float | None = 300.0) -> ModelManager:
+    return ModelManager(
+        budget_bytes=budget,
+        default_keep_alive=keep_alive,
+        threads_for=lambda spec: spec.threads,
+        memory=FakeMemory(),
+    )
+
+
+def test_models_load_lazily_on_first_use():
+    async def scenario():
+        loader = FakeLoader("a")
+        models = manager()
+        spec = fake_spec("a", loader)
+        assert not models.is_loaded("a") and loader.calls == 0
+        async with models.use(spec) as model:
+            assert model.name == "a"
+        async with models.use(spec):
+            pass
+        assert models.is_loaded("a") and loader.calls == 1
+
+    asyncio.run(scenario())
+
+
+def test_loading_past_the_budget_evicts_the_least_recently_used_idle_model():
+    async def scenario():
+        loaders = {name: FakeLoader(name) for name in "abc"}
+        specs = {name: fake_spec(name, loader, memory_bytes=40) for name, loader in loaders.items()}
+        models = manager(budget=100)
+        await models.load(specs["a"])
+        await models.load(specs["b"])
+        async with models.use(specs["a"]):  # a is now more recently used than b
+            pass
+        await models.load(specs["c"])
+        assert [m.name for m in models.resident()] == ["a", "c"]
+        assert loaders["b"].instances[0].closed
+        assert models.used_bytes == 80
+
+    asyncio.run(scenario())
+
+
+def test_a_pinned_model_is_never_evicted():
+    async def scenario():
+        specs = {name: fake_spec(name, FakeLoader(name), memory_bytes=40) for name in "abc"}
+        models = manager(budget=100)
+        await models.load(specs["a"], keep_alive=None)  # pinned, and least recently used
+        await models.load(specs["b"])
+        await models.load(specs["c"])
+        assert [m.name for m in models.resident()] == ["a", "c"]
+        assert models.resident()[0].pinned
+
+    asyncio.run(scenario())
+
+
+def test_a_model_that_cannot_fit_beside_pinned_ones_fails_with_advice():
+    async def scenario():
+        models = manager(budget=100)
+        await models.load(fake_spec("a", FakeLoader("a"), memory_bytes=70), keep_alive=None)
+        with pytest.raises(ModelTooLarge, match="LLMOS_MEMORY_BUDGET"):
+            await models.load(fake_spec("b", FakeLoader("b"), memory_bytes=40))
+        assert [m.name for m in models.resident()] == ["a"]
+
+    asyncio.run(scenario())
+
+
+def test_keep_alive_expiry_unloads_the_idle_model():
+    async def scenario():
+        loader = FakeLoader("a")
+        models = manager(keep_alive=0.05)
+        models.start()
+        try:
+            await models.load(fake_spec("a", loader))
+            assert models.is_loaded("a")
+            assert 0 < models.resident()[0].expires_in <= 0.05
+            for _ in range(100):
+                await asyncio.sleep(0.01)
+                if not models.is_loaded("a"):
+                    break
+            assert not models.is_loaded("a")
+            assert loader.instances[0].closed
+        finally:
+            await models.stop()
+
+    asyncio.run(scenario())
+
+
+def test_keep_alive_timer_waits_for_the_last_user():
+    async def scenario():
+        models = manager(keep_alive=0.02)
+        models.start()
+        try:
+            spec = fake_spec("a", FakeLoader("a"))
+            async with models.use(spec):
+                await asyncio.sleep(0.1)  # longer than the keep-alive, but in use
+                assert models.is_loaded("a")
+                assert models.resident()[0].expires_in is None
+        finally:
+            await models.stop()
+
+    asyncio.run(scenario())
+
+
+def test_concurrent_first_requests_cause_exactly_one_load():
+    async def scenario():
+        loader = FakeLoader("a", load_seconds=0.1)
+        spec = fake_spec("a", loader)
+        models = manager()
+
+        async def call() -> str:
+            async with models.use(spec) as model:
+                return model.name
+
+        names = await asyncio.gather(*(call() for _ in range(8)))
+        assert names == ["a"] * 8
+        assert loader.calls == 1 and models.loads == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_load_waits_for_a_busy_model_to_finish_before_evicting_it():
+    async def scenario():
+        a = fake_spec("a", FakeLoader("a"), memory_bytes=60)
+        b = fake_spec("b", FakeLoader("b"), memory_bytes=60)
+        models = manager(budget=100)
+        order: list[str] = []
+
+        async def hold_a() -> None:
+            async with models.use(a):
+                await asyncio.sleep(0.1)
+                order.append("a done")
+
+        holder = asyncio.create_task(hold_a())
+        await asyncio.sleep(0.01)
+        async with models.use(b):
+            order.append("b loaded")
+        await holder
+        assert order == ["a done", "b loaded"]
+        assert [m.name for m in models.resident()] == ["b"]
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_load_reaches_every_waiter_and_can_be_retried():
+    async def scenario():
+        loader = FakeLoader("a", load_seconds=0.05, fail=RuntimeError("weights are corrupt"))
+        spec = fake_spec("a", loader)
+        models = manager()
+
+        async def call() -> None:
+            async with models.use(spec):
+                pass
+
+        results = await asyncio.gather(call(), call(), return_exceptions=True)
+        assert all(isinstance(r, ModelLoadFailed) for r in results)
+        assert "weights are corrupt" in results[0].message
+        assert loader.calls == 1
+        loader.fail = None
+        await call()
+        assert models.is_loaded("a")
+
+    asyncio.run(scenario())
+
+
+def test_unloading_a_busy_model_waits_for_its_last_call():
+    async def scenario():
+        models = manager()
+        models.start()
+        try:
+            spec = fake_spec("a", FakeLoader("a"))
+            async with models.use(spec):
+                assert await models.unload("a") is False
+                assert models.is_loaded("a")
+            for _ in range(100):
+                await asyncio.sleep(0.01)
+                if not models.is_loaded("a"):
+                    break
+            assert not models.is_loaded("a")
+        finally:
+            await models.stop()
+
+    asyncio.run(scenario())
+
+
+def test_process_rss_growth_is_reported_per_model():
+    async def scenario():
+        memory = FakeMemory()
+        models = ModelManager(
+            budget_bytes=1000,
+            default_keep_alive=60,
+            threads_for=lambda spec: 1,
+            memory=memory,
+        )
+        await models.load(fake_spec("a", FakeLoader("a", memory=memory, size=123)))
+        assert models.resident()[0].rss_bytes == 123
+
+    asyncio.run(scenario())
