@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
 from llmos.capabilities.embed import EmbeddingResult, EmbedOptions, TextEmbedder, embed
+from llmos.capabilities.embed.service import check_texts
 from llmos.errors import InvalidRequest
 from llmos.kernel import Kernel
 
@@ -64,6 +65,7 @@ async def create_embeddings(
 ) -> JSONResponse:
     spec = kernel.registry.resolve("embed", body.model)
     texts = body.texts()
+    check_texts(texts)  # before the kernel: bad input must not wait for a model to load
     keep_alive = keep_alive_of(body.keep_alive)
 
     def job(model: TextEmbedder, _stop: object) -> EmbeddingResult:

@@ -1,0 +1,61 @@
+"""The ``llmos`` command as a user runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from llmos import __version__
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def llmos(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "llmos", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_version():
+    done = llmos("version")
+    assert done.returncode == 0 and done.stdout.strip() == __version__
+
+
+def test_models_lists_the_bundled_embedding_model_as_installed():
+    done = llmos("models", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    assert rows["all-minilm-l6-v2"]["installed"] == "0.1.0"
+    assert rows["all-minilm-l6-v2"]["capability"] == "embed"
+
+
+def test_commands_that_need_a_server_say_how_to_start_one():
+    done = llmos("ps", LLMOS_URL=f"http://127.0.0.1:{free_port()}")
+    assert done.returncode == 1
+    assert "llmos serve" in done.stderr
+
+
+def test_invalid_settings_are_reported_not_traced():
+    done = llmos("ps", LLMOS_KEEP_ALIVE="whenever")
+    assert done.returncode == 2
+    assert "keep_alive" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_doctor_loads_every_bundled_model():
+    done = llmos("doctor", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is True
+    assert report["machine"]["cpu_count"] >= 1 and report["machine"]["disk_free_bytes"] > 0
+    (minilm,) = [m for m in report["models"] if m["model"] == "all-minilm-l6-v2"]
+    assert minilm["loaded"] and minilm["rss_bytes"] > 50 * 2**20
