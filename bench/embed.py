@@ -46,9 +46,12 @@ def direct() -> dict[int, float]:
 
 
 def _direct_child() -> None:
+    from pathlib import Path
+
+    from llmos.capabilities import LoadContext
     from llmos.capabilities.embed import MINILM
 
-    model = MINILM.load(THREADS)
+    model = MINILM.load(LoadContext(threads=THREADS, data_dir=Path("/nonexistent")))
     rates = {b: per_second(lambda c: model.encode(c, normalize=True, batch_size=32), b)
              for b in BATCHES}  # fmt: skip
     print(json.dumps(rates))

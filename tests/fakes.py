@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from llmos.capabilities.base import Capability, ModelSpec
+from llmos.capabilities.base import Capability, LoadContext, ModelSpec
 
 
 class FakeMemory:
@@ -73,7 +73,7 @@ class FakeLoader:
         self.instances: list[FakeEmbedder] = []
         self._lock = threading.Lock()
 
-    def __call__(self, threads: int) -> FakeEmbedder:
+    def __call__(self, context: LoadContext) -> FakeEmbedder:
         with self._lock:
             self.calls += 1
         time.sleep(self.load_seconds)

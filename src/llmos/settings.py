@@ -94,6 +94,10 @@ class Settings(BaseSettings):
         return self.home / "llmos.db"
 
     @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
     def keep_alive_seconds(self) -> float | None:
         return parse_keep_alive(self.keep_alive)
 

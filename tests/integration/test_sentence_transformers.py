@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from llmos.capabilities import LoadContext
 from llmos.capabilities.embed import MINILM, EmbedOptions, embed
 
 pytestmark = pytest.mark.slow
@@ -12,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def minilm():
-    model = MINILM.load(2)
+    model = MINILM.load(LoadContext(threads=2, data_dir=Path("/nonexistent")))
     yield model
     model.close()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from llmos.capabilities import LoadContext
 from llmos.errors import ModelLoadFailed, ModelTooLarge
 from llmos.kernel.models import ModelManager
 from tests.fakes import FakeLoader, FakeMemory, fake_spec
@@ -15,7 +17,7 @@ def manager(budget: int = 100, keep_alive: float | None = 300.0) -> ModelManager
     return ModelManager(
         budget_bytes=budget,
         default_keep_alive=keep_alive,
-        threads_for=lambda spec: spec.threads,
+        context_for=lambda spec: LoadContext(spec.threads, Path("/nonexistent")),
         memory=FakeMemory(),
     )
 
@@ -200,7 +202,7 @@ def test_process_rss_growth_is_reported_per_model():
         models = ModelManager(
             budget_bytes=1000,
             default_keep_alive=60,
-            threads_for=lambda spec: 1,
+            context_for=lambda spec: LoadContext(1, Path("/nonexistent")),
             memory=memory,
         )
         await models.load(fake_spec("a", FakeLoader("a", memory=memory, size=123)))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """What a loader may use: its CPU threads and the data dir for files it assembles."""
+
+    threads: int
+    data_dir: Path  # llmos's model folder, e.g. for weights assembled from package parts
 
 
 class LoadedModel(Protocol):
@@ -22,7 +31,7 @@ class ModelSpec:
     description: str
     memory_bytes: int  # estimated resident memory once loaded, used for the memory budget
     threads: int  # CPU threads one call keeps busy; the scheduler shares cores by this
-    load: Callable[[int], LoadedModel]  # called with the thread count, in a worker thread
+    load: Callable[[LoadContext], LoadedModel]  # called in a worker thread
     package: str | None = None  # the pip distribution that carries the weights
     extra: str | None = None  # the llmos extra that installs the runtime and weights
     licence: str = ""

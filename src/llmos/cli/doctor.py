@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from llmos.capabilities.base import ModelSpec
+from llmos.capabilities.base import LoadContext, ModelSpec
 from llmos.kernel.memory import SystemMemory
 
 
@@ -50,7 +50,7 @@ def check_machine(home: Path) -> MachineCheck:
     )
 
 
-def check_model(spec: ModelSpec, *, threads: int) -> ModelCheck:
+def check_model(spec: ModelSpec, context: LoadContext) -> ModelCheck:
     """Load ``spec`` in this process, measure it, and unload it again."""
     found = {"model": spec.name, "capability": spec.capability, "package": spec.package}
     package_version = None
@@ -63,7 +63,7 @@ def check_model(spec: ModelSpec, *, threads: int) -> ModelCheck:
     memory = SystemMemory()
     before, started = memory.process_rss(), time.perf_counter()
     try:
-        model = spec.load(threads)
+        model = spec.load(context)
     except Exception as error:  # report every kind of failure, keep checking the others
         problem = f"{type(error).__name__}: {error}"
         return ModelCheck(**found, package_version=package_version, problem=problem)

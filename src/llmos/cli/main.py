@@ -168,6 +168,7 @@ def version() -> None:
 @app.command()
 def doctor(as_json: JsonOption = False) -> None:
     """Check that every bundled model is installed and loads, and report disk and RAM."""
+    from llmos.capabilities import LoadContext
     from llmos.cli.doctor import check_machine, check_model
     from llmos.kernel import default_registry
 
@@ -178,7 +179,9 @@ def doctor(as_json: JsonOption = False) -> None:
     with console.status("checking models…") as status:
         for index, spec in enumerate(specs, start=1):
             status.update(f"loading {spec.name} ({index}/{len(specs)})…")
-            checks.append(check_model(spec, threads=min(spec.threads, machine.cpu_count)))
+            threads = min(spec.threads, machine.cpu_count)
+            context = LoadContext(threads=threads, data_dir=settings.models_dir)
+            checks.append(check_model(spec, context))
     healthy = all(check.loaded for check in checks)
     if as_json:
         report = {"ok": healthy, "machine": asdict(machine), "models": [asdict(c) for c in checks]}

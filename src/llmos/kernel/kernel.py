@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from llmos.capabilities.base import LoadedModel, ModelSpec, Usage
+from llmos.capabilities.base import LoadContext, LoadedModel, ModelSpec, Usage
 from llmos.errors import LlmosError, ServerBusy
 from llmos.kernel.memory import MemoryProbe, SystemMemory
 from llmos.kernel.metrics import KernelMetrics
@@ -51,7 +51,9 @@ class Kernel:
         self.models = ModelManager(
             budget_bytes=parse_memory_budget(settings.memory_budget, memory.total_bytes()),
             default_keep_alive=settings.keep_alive_seconds,
-            threads_for=self.scheduler.threads_for,
+            context_for=lambda spec: LoadContext(
+                threads=self.scheduler.threads_for(spec), data_dir=settings.models_dir
+            ),
             memory=memory,
             clock=clock,
         )

