@@ -1,0 +1,132 @@
+"""OpenAI ``POST /v1/chat/completions`` and ``POST /v1/completions``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmos.api.deps import get_kernel, keep_alive_of
+from llmos.api.disconnect import unless_disconnected
+from llmos.api.streaming import stream_job
+from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
+from llmos.kernel import Kernel
+
+router = APIRouter(tags=["openai"])
+Json = dict[str, Any]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[Json] | None = None
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
+class Sampling(BaseModel):
+    """Fields both endpoints share. Unknown fields are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str | None = Field(None, description="Model id; the chat default when absent.")
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: int = 1
+    logprobs: bool | int | None = None
+    top_logprobs: int | None = Field(None, ge=0, le=20)
+    keep_alive: str | float | None = Field(None, description="llmos extension, as in Ollama.")
+
+
+class ChatRequest(Sampling):
+    messages: list[Message] = Field(min_length=1)
+    response_format: Json | None = None
+    tools: list[Json] | None = None
+    tool_choice: str | Json | None = None
+
+
+class CompletionRequest(Sampling):
+    prompt: str | list[str]
+    echo: bool | None = None
+    suffix: str | None = None
+
+
+@router.post("/v1/chat/completions")
+async def create_chat_completion(
+    body: ChatRequest, request: Request, kernel: Kernel = Depends(get_kernel)
+):
+    return await _serve(body, request, kernel, chat_completion)
+
+
+@router.post("/v1/completions")
+async def create_completion(
+    body: CompletionRequest, request: Request, kernel: Kernel = Depends(get_kernel)
+):
+    return await _serve(body, request, kernel, text_completion)
+
+
+async def _serve(body: Sampling, request: Request, kernel: Kernel, service):
+    spec = kernel.registry.resolve("chat", body.model)
+    keep_alive = keep_alive_of(body.keep_alive)
+    payload = body.model_dump(exclude_none=True, exclude={"model", "stream", "keep_alive"})
+
+    def job(on_chunk):
+        def run(model: ChatModel, stop: threading.Event) -> ChatResult:
+            return service(model, payload, on_chunk=on_chunk, stop=stop)
+
+        return run
+
+    if not body.stream:
+        result = await unless_disconnected(
+            request, kernel.run(spec, job(None), keep_alive=keep_alive)
+        )
+        response = result.response
+        response.pop("timings", None)
+        return JSONResponse(response)
+
+    wants_usage = bool(body.stream_options and body.stream_options.include_usage)
+
+    def chunks(chunk: Json) -> Iterable[Json]:
+        chunk["model"] = spec.name
+        chunk.pop("timings", None)
+        if chunk.get("choices") or wants_usage:
+            yield chunk
+
+    def finish(result: ChatResult) -> Iterable[Json]:
+        if not result.streamed:  # it answered whole (a tool call): replay that as chunks
+            yield from _as_chunks(result.response, include_usage=wants_usage)
+
+    return await stream_job(
+        request,
+        lambda on_chunk: kernel.run(spec, job(on_chunk), keep_alive=keep_alive),
+        chunks=chunks,
+        finish=finish,
+    )
+
+
+def _as_chunks(response: Json, *, include_usage: bool) -> Iterable[Json]:
+    base = {key: response[key] for key in ("id", "created", "model") if key in response}
+    base["object"] = "chat.completion.chunk"
+    choice = response["choices"][0]
+    message = dict(choice.get("message", {}))
+    if "tool_calls" in message:
+        message["tool_calls"] = [
+            {"index": i, **call} for i, call in enumerate(message["tool_calls"])
+        ]
+    yield {**base, "choices": [{"index": 0, "delta": message, "finish_reason": None}]}
+    yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]}
+    if include_usage:
+        yield {**base, "choices": [], "usage": response.get("usage")}

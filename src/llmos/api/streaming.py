@@ -1,0 +1,77 @@
+"""Server-sent events for jobs that produce chunks on a worker thread.
+
+Errors that happen before the first chunk (queue full, unknown model, context too long) are
+raised, so the client gets a proper HTTP status. Once streaming, an error becomes an ``error``
+event. When the client goes away, Starlette cancels the event generator, which cancels the
+kernel job: the model is told to stop generating and its slot is free for the next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from llmos.api.disconnect import unless_disconnected
+from llmos.errors import LlmosError
+
+Json = dict[str, Any]
+_END = object()
+
+
+def sse(data: Json | str) -> str:
+    return f"data: {data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def stream_job(
+    request: Request,
+    start: Callable[[Callable[[Json], None]], Coroutine[Any, Any, Any]],
+    *,
+    chunks: Callable[[Json], Iterable[Json]],
+    finish: Callable[[Any], Iterable[Json]],
+) -> StreamingResponse:
+    """Run ``start(on_chunk)`` and stream what it emits as SSE, then ``finish(result)``.
+
+    ``chunks`` rewrites each engine chunk into what the client should see (maybe nothing).
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def on_chunk(chunk: Json) -> None:  # called on the worker thread
+        loop.call_soon_threadsafe(queue.put_nowait, chunk)
+
+    task = asyncio.ensure_future(start(on_chunk))
+    task.add_done_callback(lambda _task: queue.put_nowait(_END))
+    try:
+        first = await unless_disconnected(request, queue.get())
+    except BaseException:
+        task.cancel()
+        raise
+    if first is _END:
+        task.result()  # raises the job's error as a normal HTTP error
+
+    async def events() -> AsyncIterator[str]:
+        item = first
+        try:
+            while item is not _END:
+                for chunk in chunks(item):
+                    yield sse(chunk)
+                item = await queue.get()
+            for chunk in finish(task.result()):
+                yield sse(chunk)
+            yield sse("[DONE]")
+        except LlmosError as error:
+            yield sse({"error": {"message": error.message, "type": error.type, "code": error.code}})
+        finally:
+            if not task.done():
+                task.cancel()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
