@@ -15,6 +15,9 @@ import uvicorn
 
 from llmos.settings import Settings
 
+# Model files assembled from packages (1.1 GB for the chat model) are kept between test runs.
+MODELS_DIR = Path(__file__).resolve().parent.parent / ".cache" / "models"
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,6 +26,7 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith("LLMOS_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("LLMOS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LLMOS_MODELS_DIR", str(MODELS_DIR))
 
 
 @pytest.fixture
@@ -81,7 +85,11 @@ def llmos_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``llmos serve`` process with the bundled models; yields its base URL."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LLMOS_")}
-    env |= {"LLMOS_HOME": str(tmp_path_factory.mktemp("server-home")), "LLMOS_PORT": str(port)}
+    env |= {
+        "LLMOS_HOME": str(tmp_path_factory.mktemp("server-home")),
+        "LLMOS_MODELS_DIR": str(MODELS_DIR),
+        "LLMOS_PORT": str(port),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "llmos", "serve"],
         env=env,

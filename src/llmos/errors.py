@@ -57,11 +57,15 @@ class MissingExtra(LlmosError):
 
     status, type, code = 501, "server_error", "extra_not_installed"
 
-    def __init__(self, extra: str, missing: str) -> None:
+    def __init__(self, missing: str, *, install: str) -> None:
         super().__init__(
-            f"This needs the optional '{extra}' dependencies ({missing} is missing). "
-            f"Install them with: pip install 'llmos[{extra}]'"
+            f"This needs {missing}, which is not installed. Install it with: {install}"
         )
+
+
+def install_extra(extra: str) -> str:
+    """The command that installs one of llmos's optional extras."""
+    return f"pip install 'llmos[{extra}]'"
 
 
 class ServerBusy(LlmosError):

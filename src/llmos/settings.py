@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default_factory=default_home,
         description="Data dir: SQLite database, assembled model files, uploads.",
     )
+    models_dir: Path | None = Field(
+        None, description="Where model files assembled from packages go [default: HOME/models]."
+    )
     host: str = Field("127.0.0.1", description="Address `llmos serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `llmos serve` listens on.")
     api_keys: Annotated[list[str], NoDecode] = Field(
@@ -70,6 +73,12 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("info", description="Server log level.")
 
+    @model_validator(mode="after")
+    def _default_models_dir(self) -> Settings:
+        if self.models_dir is None:
+            self.models_dir = self.home / "models"
+        return self
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
@@ -92,10 +101,6 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.home / "llmos.db"
-
-    @property
-    def models_dir(self) -> Path:
-        return self.home / "models"
 
     @property
     def keep_alive_seconds(self) -> float | None:

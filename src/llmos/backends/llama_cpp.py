@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llmos.errors import MissingExtra
+from llmos.errors import MissingExtra, install_extra
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class LlamaCppServer:
         try:
             import xllamacpp
         except ImportError as error:
-            raise MissingExtra("chat", "xllamacpp") from error
+            raise MissingExtra("xllamacpp", install=install_extra("chat")) from error
         params = xllamacpp.CommonParams()
         params.model.path = str(gguf)
         params.n_ctx = n_ctx

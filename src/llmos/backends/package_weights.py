@@ -17,12 +17,12 @@ log = logging.getLogger(__name__)
 _CHUNK = 8 * 2**20
 
 
-def package_dir(module: str, *, extra: str) -> Path:
+def package_dir(module: str, *, install: str) -> Path:
     """The folder of the installed package ``module``, found without importing it (some model
     packages import heavy or missing runtimes in their ``__init__``)."""
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise MissingExtra(extra, module)
+        raise MissingExtra(f"the model package {module}", install=install)
     return Path(next(iter(spec.submodule_search_locations)))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from llmos.errors import MissingExtra
+from llmos.errors import MissingExtra, install_extra
 
 
 class SentenceTransformerEmbedder:
@@ -23,7 +23,8 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
         except ImportError as error:
-            raise MissingExtra("embed", error.name or "sentence-transformers") from error
+            missing = error.name or "sentence-transformers"
+            raise MissingExtra(missing, install=install_extra("embed")) from error
         torch.set_num_threads(threads)
         torch.set_flush_denormal(True)  # denormals make CPU matmuls crawl
         transformers_logging.disable_progress_bar()
@@ -40,7 +41,7 @@ class SentenceTransformerEmbedder:
         try:
             package = importlib.import_module(package_module)
         except ImportError as error:
-            raise MissingExtra("embed", package_module) from error
+            raise MissingExtra(package_module, install=install_extra("embed")) from error
         return cls(name, Path(package.get_model_path()), threads=threads)
 
     def encode(self, texts: Sequence[str], *, normalize: bool, batch_size: int) -> np.ndarray:

@@ -33,7 +33,7 @@ class ModelSpec:
     threads: int  # CPU threads one call keeps busy; the scheduler shares cores by this
     load: Callable[[LoadContext], LoadedModel]  # called in a worker thread
     package: str | None = None  # the pip distribution that carries the weights
-    extra: str | None = None  # the llmos extra that installs the runtime and weights
+    install: str = ""  # the command that installs its runtime and weights
     licence: str = ""
 
 

