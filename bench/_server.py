@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
@@ -35,8 +36,10 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> fl
 
 
 @contextlib.contextmanager
-def running(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[float]:
-    """Run ``command`` (a server on ``port``); yields the seconds it took to become healthy."""
+def running(
+    command: list[str], port: int, env: dict[str, str] | None = None
+) -> Iterator[tuple[float, int]]:
+    """Run ``command`` (a server on ``port``); yields (seconds to healthy, its pid)."""
     process = subprocess.Popen(
         command,
         env={**os.environ, **(env or {})},
@@ -44,17 +47,27 @@ def running(command: list[str], port: int, env: dict[str, str] | None = None) ->
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield wait_healthy(f"http://127.0.0.1:{port}", process)
+        yield wait_healthy(f"http://127.0.0.1:{port}", process), process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
 @contextlib.contextmanager
-def llmos_serve() -> Iterator[tuple[str, float]]:
-    """A fresh ``llmos serve`` with its own data dir; yields (base URL, seconds to healthy)."""
+def llmos_serve() -> Iterator[tuple[str, float, int]]:
+    """A fresh ``llmos serve`` with its own data dir; yields (base URL, seconds to healthy, pid).
+
+    Model files assembled from packages come from the usual models dir, as for a user."""
     port = free_port()
     with tempfile.TemporaryDirectory() as home:
         env = {"LLMOS_HOME": home, "LLMOS_PORT": str(port), "LLMOS_LOG_LEVEL": "warning"}
-        with running([sys.executable, "-m", "llmos", "serve"], port, env) as seconds:
-            yield f"http://127.0.0.1:{port}", seconds
+        with running([sys.executable, "-m", "llmos", "serve"], port, env) as (seconds, pid):
+            yield f"http://127.0.0.1:{port}", seconds, pid
+
+
+def peak_rss_bytes(pid: int) -> int:
+    """The peak resident set of a running process (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM")

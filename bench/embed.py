@@ -70,7 +70,7 @@ def main() -> None:
 
     best_direct = dict.fromkeys(BATCHES, 0.0)
     best_served = dict.fromkeys(BATCHES, 0.0)
-    with llmos_serve() as (url, _):
+    with llmos_serve() as (url, _, _pid):
         for _ in range(ROUNDS):
             for batch, rate in direct().items():
                 best_direct[batch] = max(best_direct[batch], rate)

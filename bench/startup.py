@@ -28,12 +28,12 @@ def bare_fastapi() -> float:
         port = free_port()
         command = [sys.executable, "-m", "uvicorn", "--app-dir", folder, "bare:app",
                    "--port", str(port), "--log-level", "warning"]  # fmt: skip
-        with running(command, port) as seconds:
+        with running(command, port) as (seconds, _pid):
             return seconds
 
 
 def llmos() -> float:
-    with llmos_serve() as (_url, seconds):
+    with llmos_serve() as (_url, seconds, _pid):
         return seconds
 
 

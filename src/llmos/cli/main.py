@@ -119,17 +119,10 @@ def models(as_json: JsonOption = False) -> None:
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table("NAME", "CAPABILITY", "PACKAGE", "INSTALLED", "BUDGETED", "DESCRIPTION")
+    table = Table("NAME", "CAPABILITY", "INSTALLED", "BUDGETED")
     for row in rows:
         installed = row["installed"] or f"[red]no[/] ({escape(row['install'])})"
-        table.add_row(
-            row["name"],
-            row["capability"],
-            row["package"] or "",
-            installed,
-            _size(row["budgeted_bytes"]),
-            row["description"],
-        )
+        table.add_row(row["name"], row["capability"], installed, _size(row["budgeted_bytes"]))
     console.print(table)
 
 

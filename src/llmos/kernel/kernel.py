@@ -19,7 +19,7 @@ from llmos.kernel.memory import MemoryProbe, SystemMemory
 from llmos.kernel.metrics import KernelMetrics
 from llmos.kernel.models import UNSET, KeepAlive, ModelManager, ResidentModel
 from llmos.kernel.registry import Registry
-from llmos.kernel.scheduler import Scheduler, share_cpu_politely
+from llmos.kernel.scheduler import Scheduler
 from llmos.settings import Settings
 from llmos.storage import CallRecord, Database
 from llmos.units import parse_memory_budget
@@ -42,7 +42,6 @@ class Kernel:
         memory: MemoryProbe | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        share_cpu_politely()
         memory = memory or SystemMemory()
         self.settings = settings
         self.registry = registry

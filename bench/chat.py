@@ -1,0 +1,112 @@
+"""Chat speed through the llmos HTTP API vs xllamacpp called directly in one process.
+
+Same model (the default Qwen2.5-Coder-1.5B Q4_K_M), prompt, sampling (temperature 0), context
+and 2 threads. Reports time to first token (TTFT) and generation tok/s for each side, the ratio,
+aggregate tok/s with 1, 2 and 4 concurrent clients through the server, and the server's peak
+RSS. Targets: >= 0.95x generation speed and < 30 ms added TTFT.
+
+llama-cpp-python is not compared: PyPI has only its sdist, which took 12.3 min to compile on
+this machine (../shared/research/llm.md section 7), over the 10-minute bound.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+MODEL = "qwen2.5-coder-1.5b-instruct"
+PROMPT = [{"role": "user", "content": "Write a short story about a llama who learns to code."}]
+MAX_TOKENS = 96
+RUNS = 3
+
+
+def direct() -> dict[str, float]:
+    """xllamacpp in a fresh process, streaming, as llmos's backend would call it."""
+    code = "import sys; sys.path.insert(0, 'bench'); import chat; chat._direct_child()"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def _direct_child() -> None:
+    import xllamacpp
+
+    from llmos.settings import Settings
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(Settings().models_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    params.n_ctx, params.n_parallel, params.use_jinja, params.verbosity = 4096, 1, True, -1
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+    server = xllamacpp.Server(params)
+    ttfts, rates = [], []
+    for _ in range(RUNS + 1):  # the first run warms up
+        started, first, count = time.perf_counter(), None, 0
+
+        def on_chunk(chunk: dict, started=started) -> bool:
+            nonlocal first, count
+            for choice in chunk.get("choices", []):
+                if choice.get("delta", {}).get("content"):
+                    first = first or time.perf_counter() - started
+                    count += 1
+            return False
+
+        body = {"messages": PROMPT, "max_tokens": MAX_TOKENS, "temperature": 0, "stream": True}
+        server.handle_chat_completions(body, on_chunk)
+        total = time.perf_counter() - started
+        ttfts.append(first)
+        rates.append((count - 1) / (total - first))
+    print(json.dumps({"ttft": statistics.median(ttfts[1:]), "tok_s": statistics.median(rates[1:])}))
+
+
+def one_stream(client) -> tuple[float, float, int]:
+    """(TTFT, generation tok/s, tokens) of one streamed request."""
+    started, first, count = time.perf_counter(), None, 0
+    stream = client.chat.completions.create(
+        model=MODEL, messages=PROMPT, max_tokens=MAX_TOKENS, temperature=0, stream=True
+    )
+    for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            first = first or time.perf_counter() - started
+            count += 1
+    total = time.perf_counter() - started
+    return first, (count - 1) / (total - first), count
+
+
+def main() -> None:
+    import openai
+
+    from _server import llmos_serve, peak_rss_bytes
+
+    base = direct()
+    with llmos_serve() as (url, _, pid):
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
+        one_stream(client)  # load and warm up
+        runs = [one_stream(client) for _ in range(RUNS)]
+        ttft = statistics.median(r[0] for r in runs)
+        rate = statistics.median(r[1] for r in runs)
+        aggregate = {}
+        for clients in (1, 2, 4):
+            started = time.perf_counter()
+            with ThreadPoolExecutor(clients) as pool:
+                results = list(pool.map(lambda _: one_stream(client), range(clients)))
+            aggregate[clients] = sum(r[2] for r in results) / (time.perf_counter() - started)
+        peak = peak_rss_bytes(pid)
+    print(f"{MODEL}, {MAX_TOKENS} tokens, temperature 0, 2 threads, median of {RUNS}")
+    print(f"  direct xllamacpp : TTFT {base['ttft'] * 1000:7.1f} ms, {base['tok_s']:5.1f} tok/s")
+    print(f"  through llmos    : TTFT {ttft * 1000:7.1f} ms, {rate:5.1f} tok/s")
+    print(f"  ratio            : {rate / base['tok_s']:.2f}x generation, "
+          f"{(ttft - base['ttft']) * 1000:+.1f} ms TTFT")  # fmt: skip
+    for clients, tok_s in aggregate.items():
+        print(f"  {clients} concurrent clients: {tok_s:5.1f} tok/s in aggregate")
+    print(f"  server peak RSS  : {peak / 2**30:.2f} GiB")
+
+
+if __name__ == "__main__":
+    threading.excepthook = lambda args: None
+    main()
