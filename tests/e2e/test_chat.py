@@ -213,3 +213,16 @@ def test_a_chinese_question_gets_a_chinese_answer_from_the_default_model(client)
     answer = reply.choices[0].message.content
     assert re.search(r"[\u4e00-\u9fff]", answer), answer
     assert "北京" in answer
+
+
+def test_a_shared_system_prompt_is_served_from_the_prompt_cache(client):
+    system = {"role": "system", "content": "You are a terse assistant for llama farmers. " * 20}
+
+    def ask(question: str):
+        messages = [system, {"role": "user", "content": question}]
+        return client.chat.completions.create(model=TINY, messages=messages, max_tokens=4)
+
+    ask("How tall is a llama?")
+    second = ask("What do llamas eat?")
+    cached = second.usage.prompt_tokens_details.cached_tokens
+    assert cached >= 150, second.usage  # the whole system prompt was not processed again

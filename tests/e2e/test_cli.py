@@ -59,3 +59,51 @@ def test_doctor_loads_every_bundled_model():
     assert report["machine"]["cpu_count"] >= 1 and report["machine"]["disk_free_bytes"] > 0
     (minilm,) = [m for m in report["models"] if m["model"] == "all-minilm-l6-v2"]
     assert minilm["loaded"] and minilm["rss_bytes"] > 50 * 2**20
+
+
+@pytest.mark.slow
+def test_chat_prints_the_streamed_answer(llmos_server):
+    done = llmos(
+        "chat", "Say hello.", "-m", "smollm2-135m-instruct", "--max-tokens", "8",
+        LLMOS_URL=llmos_server,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+@pytest.mark.slow
+def test_chat_with_a_json_schema_prints_json_that_follows_it(llmos_server, tmp_path):
+    schema = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "legs": {"type": "integer"}},
+        "required": ["name", "legs"],
+    }
+    (tmp_path / "animal.json").write_text(json.dumps(schema))
+    done = llmos(
+        "chat", "Describe a llama.", "-m", "smollm2-135m-instruct",
+        "--json-schema", str(tmp_path / "animal.json"), "--temperature", "0",
+        LLMOS_URL=llmos_server,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert isinstance(answer["name"], str) and isinstance(answer["legs"], int)
+
+
+def test_chat_with_an_unreadable_schema_says_so(tmp_path):
+    (tmp_path / "bad.json").write_text("{not json")
+    done = llmos("chat", "hi", "--json-schema", str(tmp_path / "bad.json"))
+    assert done.returncode == 2 and "cannot read a JSON schema" in done.stderr
+
+
+@pytest.mark.slow
+def test_run_keeps_the_conversation_until_bye(llmos_server):
+    done = subprocess.run(
+        [sys.executable, "-m", "llmos", "run", "smollm2-135m-instruct"],
+        input="My name is Ana.\nWhat is my name?\n/bye\nnever sent\n",
+        env={**os.environ, "LLMOS_URL": llmos_server},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(">>> ") == 3  # two messages, then /bye ends the session

@@ -8,12 +8,20 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.settings import Settings
+from llmos.cli import chat
+from llmos.cli.common import (
+    JsonOption,
+    KeyOption,
+    UrlOption,
+    client_for,
+    console,
+    load_settings,
+    or_exit,
+)
 
 app = typer.Typer(
     name="llmos",
@@ -21,18 +29,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-UrlOption = Annotated[
-    str | None,
-    typer.Option("--url", envvar="LLMOS_URL", help="Server URL [default: from settings]."),
-]
-KeyOption = Annotated[
-    str | None,
-    typer.Option("--api-key", envvar="LLMOS_API_KEY", help="API key, if the server needs one."),
-]
+
+app.command("chat")(chat.chat)
+app.command("run")(chat.run)
 
 
 def main() -> None:
@@ -50,7 +50,7 @@ def serve(
     from llmos.api import create_app
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = _settings(**overrides)
+    settings = load_settings(**overrides)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -69,8 +69,8 @@ def serve(
 @app.command()
 def ps(url: UrlOption = None, api_key: KeyOption = None, as_json: JsonOption = False) -> None:
     """Show the models the server has loaded."""
-    with _client(url, api_key) as client:
-        status = _or_exit(client.ps)
+    with client_for(url, api_key) as client:
+        status = or_exit(client.ps)
     if as_json:
         print(json.dumps(asdict(status), indent=2))
         return
@@ -136,8 +136,8 @@ def load(
     api_key: KeyOption = None,
 ) -> None:
     """Load a model on the server now, instead of on first use."""
-    with _client(url, api_key) as client, console.status(f"loading {model}…"):
-        _or_exit(lambda: client.load(model, keep_alive=keep_alive))
+    with client_for(url, api_key) as client, console.status(f"loading {model}…"):
+        or_exit(lambda: client.load(model, keep_alive=keep_alive))
     console.print(f"{model} is loaded")
 
 
@@ -148,8 +148,8 @@ def unload(
     api_key: KeyOption = None,
 ) -> None:
     """Unload a model from the server (when busy, as soon as its last call ends)."""
-    with _client(url, api_key) as client:
-        done = _or_exit(lambda: client.unload(model))
+    with client_for(url, api_key) as client:
+        done = or_exit(lambda: client.unload(model))
     console.print(f"{model} {'unloaded' if done else 'will unload when its current calls end'}")
 
 
@@ -166,7 +166,7 @@ def doctor(as_json: JsonOption = False) -> None:
     from llmos.cli.doctor import check_machine, check_model
     from llmos.kernel import default_registry
 
-    settings = _settings()
+    settings = load_settings()
     machine = check_machine(settings.home)
     checks = []
     specs = default_registry().models
@@ -198,35 +198,7 @@ def doctor(as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-# -- helpers -------------------------------------------------------------------------------------
-
-
-def _settings(**overrides: object) -> Settings:
-    from pydantic import ValidationError
-
-    try:
-        return Settings(**overrides)
-    except ValidationError as error:
-        errors.print(f"[red]Invalid settings:[/] {error}")
-        raise typer.Exit(2) from None
-
-
-def _client(url: str | None, api_key: str | None):
-    from llmos.sdk import LlmosClient
-
-    settings = _settings()
-    key = api_key or (settings.api_keys[0] if settings.api_keys else None)
-    return LlmosClient(url or settings.base_url, api_key=key)
-
-
-def _or_exit(call):
-    from llmos.sdk import ApiError, ServerUnreachable
-
-    try:
-        return call()
-    except (ApiError, ServerUnreachable) as error:
-        errors.print(f"[red]error:[/] {escape(str(getattr(error, 'message', error)))}")
-        raise typer.Exit(1) from None
+# -- formatting --------------------------------------------------------------------------------
 
 
 def _size(size: float | None) -> str:

@@ -53,6 +53,7 @@ class Kernel:
             context_for=lambda spec: LoadContext(
                 threads=self.scheduler.threads_for(spec), data_dir=settings.models_dir
             ),
+            thread_of=self.scheduler.thread_of,
             memory=memory,
             clock=clock,
         )

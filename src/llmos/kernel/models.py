@@ -16,6 +16,7 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from llmos.capabilities.base import LoadContext, LoadedModel, ModelSpec
@@ -72,12 +73,14 @@ class ModelManager:
         budget_bytes: int,
         default_keep_alive: float | None,
         context_for: Callable[[ModelSpec], LoadContext],
+        thread_of: Callable[[ModelSpec], Executor] | None = None,
         memory: MemoryProbe,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.budget_bytes = budget_bytes
         self.default_keep_alive = default_keep_alive
         self._context_for = context_for
+        self._thread_of = thread_of or (lambda _spec: None)  # None: asyncio's default executor
         self._memory = memory
         self._clock = clock
         self._resident: dict[str, _Resident] = {}
@@ -195,10 +198,12 @@ class ModelManager:
         async with self._load_lock:
             await self._make_room(spec)
             log.info("loading model %s", spec.name)
+            loop = asyncio.get_running_loop()
             before = self._memory.process_rss()
             started = time.perf_counter()
             try:
-                model = await asyncio.to_thread(spec.load, self._context_for(spec))
+                thread = self._thread_of(spec)
+                model = await loop.run_in_executor(thread, spec.load, self._context_for(spec))
             except LlmosError:
                 raise
             except Exception as error:
@@ -240,7 +245,9 @@ class ModelManager:
     async def _evict(self, resident: _Resident) -> None:
         log.info("unloading model %s", resident.spec.name)
         del self._resident[resident.spec.name]
-        await asyncio.to_thread(resident.model.close)
+        await asyncio.get_running_loop().run_in_executor(
+            self._thread_of(resident.spec), resident.model.close
+        )
         del resident
         gc.collect()
 

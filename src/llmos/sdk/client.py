@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +60,43 @@ class LlmosClient:
     def unload(self, model: str) -> bool:
         return self._call("POST", "/api/unload", json={"model": model})["unloaded"]
 
+    def chat(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        model: str | None = None,
+        response_format: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> Iterator[str]:
+        """Stream a chat reply as text pieces (the OpenAI client works too; this needs no extra)."""
+        body = {
+            "messages": messages,
+            "model": model,
+            "response_format": response_format,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stream": True,
+        }
+        body = {key: value for key, value in body.items() if value is not None}
+        try:
+            with self._http.stream("POST", "/v1/chat/completions", json=body) as response:
+                if response.is_error:
+                    response.read()
+                    _raise_for(response)
+                for line in response.iter_lines():
+                    data = line.removeprefix("data: ")
+                    if not line.startswith("data: ") or data == "[DONE]":
+                        continue
+                    chunk = json.loads(data)
+                    if "error" in chunk:
+                        raise ApiError(500, chunk["error"]["message"])
+                    for choice in chunk.get("choices", []):
+                        if text := (choice.get("delta") or {}).get("content"):
+                            yield text
+        except httpx.TransportError as error:
+            raise self._unreachable(error) from error
+
     def close(self) -> None:
         self._http.close()
 
@@ -71,14 +110,21 @@ class LlmosClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as error:
-            raise ServerUnreachable(
-                f"No llmos server answers at {self.base_url} ({error}). "
-                "Start one with `llmos serve`."
-            ) from error
-        if response.is_error:
-            try:
-                message = response.json()["error"]["message"]
-            except (ValueError, KeyError, TypeError):
-                message = response.text or response.reason_phrase
-            raise ApiError(response.status_code, message)
+            raise self._unreachable(error) from error
+        _raise_for(response)
         return response.json()
+
+    def _unreachable(self, error: Exception) -> ServerUnreachable:
+        return ServerUnreachable(
+            f"No llmos server answers at {self.base_url} ({error}). Start one with `llmos serve`."
+        )
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if not response.is_error:
+        return
+    try:
+        message = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = response.text or response.reason_phrase
+    raise ApiError(response.status_code, message)

@@ -1,0 +1,95 @@
+"""``llmos chat`` (one shot) and ``llmos run`` (an interactive session), Ollama style.
+
+Both talk to a running server, so the model stays loaded between calls.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
+
+ModelOption = Annotated[
+    str | None, typer.Option("--model", "-m", help="Chat model [default: the server's default].")
+]
+
+
+def chat(
+    prompt: Annotated[str, typer.Argument(help="What to ask; '-' reads it from stdin.")],
+    model: ModelOption = None,
+    system: Annotated[str | None, typer.Option(help="A system message.")] = None,
+    json_schema: Annotated[
+        Path | None, typer.Option(help="A JSON schema file the answer must follow.")
+    ] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Longest answer, in tokens.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="0 for the most likely answer.")] = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Ask once and print the answer as it streams."""
+    text = sys.stdin.read() if prompt == "-" else prompt
+    messages = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": text}
+    ]
+    response_format = _schema_format(json_schema) if json_schema else None
+    with client_for(url, api_key) as client:
+        or_exit(
+            lambda: _print_stream(
+                client.chat(
+                    messages,
+                    model=model,
+                    response_format=response_format,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                )
+            )
+        )
+
+
+def run(
+    model: Annotated[str | None, typer.Argument(help="Chat model [default: the server's].")] = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Chat interactively; the conversation is remembered until /clear. /bye leaves."""
+    history: list[dict[str, Any]] = []
+    console.print("Type a message. /clear forgets the conversation, /bye leaves.", style="dim")
+    with client_for(url, api_key) as client:
+        while True:
+            try:
+                line = console.input("[bold]>>> [/]").strip()
+            except EOFError:
+                break
+            if line == "/bye":
+                break
+            if line == "/clear":
+                history.clear()
+                continue
+            if not line:
+                continue
+            history.append({"role": "user", "content": line})
+            answer = or_exit(lambda: _print_stream(client.chat(history, model=model)))
+            history.append({"role": "assistant", "content": answer})
+
+
+def _print_stream(pieces) -> str:
+    parts = []
+    for piece in pieces:
+        parts.append(piece)
+        console.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
+    console.print()
+    return "".join(parts)
+
+
+def _schema_format(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        errors.print(f"[red]error:[/] cannot read a JSON schema from {path}: {error}")
+        raise typer.Exit(2) from None
+    return {"type": "json_schema", "json_schema": {"name": path.stem, "schema": schema}}

@@ -1,0 +1,56 @@
+"""What every ``llmos`` command shares: consoles, settings, the server client, error exits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from llmos.sdk import LlmosClient
+from llmos.settings import Settings
+
+T = TypeVar("T")
+
+console = Console()
+errors = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", envvar="LLMOS_URL", help="Server URL [default: from settings]."),
+]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="LLMOS_API_KEY", help="API key, if the server needs one."),
+]
+
+
+def load_settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        errors.print(f"[red]Invalid settings:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
+
+
+def client_for(url: str | None, api_key: str | None) -> LlmosClient:
+    """A client for the server at ``url``, else the one the settings describe."""
+    current = load_settings()
+    key = api_key or (current.api_keys[0] if current.api_keys else None)
+    return LlmosClient(url or current.base_url, api_key=key)
+
+
+def or_exit(call: Callable[[], T]) -> T:
+    """Run ``call``; a server error or an unreachable server ends the command with exit 1."""
+    from llmos.sdk import ApiError, ServerUnreachable
+
+    try:
+        return call()
+    except (ApiError, ServerUnreachable) as error:
+        errors.print(f"[red]error:[/] {escape(str(getattr(error, 'message', error)))}")
+        raise typer.Exit(1) from None
