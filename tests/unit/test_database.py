@@ -4,7 +4,9 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from llmos.storage import CallRecord, Database
+import pytest
+
+from llmos.storage import CallRecord, ConversationStore, Database
 
 
 def record(status: str = "ok", **changes) -> CallRecord:
@@ -23,12 +25,12 @@ def record(status: str = "ok", **changes) -> CallRecord:
 
 def test_the_database_uses_wal_and_is_migrated(tmp_path: Path):
     database = Database(tmp_path / "sub" / "llmos.db")
-    assert database.schema_version == 1
+    assert database.schema_version == 2
     mode = sqlite3.connect(tmp_path / "sub" / "llmos.db").execute("PRAGMA journal_mode")
     assert mode.fetchone()[0] == "wal"
     database.close()
     again = Database(tmp_path / "sub" / "llmos.db")  # reopening does not migrate twice
-    assert again.schema_version == 1
+    assert again.schema_version == 2
 
 
 def test_call_records_round_trip_newest_first(tmp_path: Path):
@@ -53,3 +55,44 @@ def test_writes_from_many_threads_are_all_kept(tmp_path: Path):
     for thread in threads:
         thread.join()
     assert len(database.recent_calls(limit=1000)) == 200
+
+
+def test_conversations_store_turns_fold_them_and_delete_with_their_messages(tmp_path: Path):
+    database = Database(tmp_path / "llmos.db")
+    store = ConversationStore(database)
+    conversation = store.create(title="t", model="m", system="be brief")
+    for turn in range(3):
+        store.add_turn(
+            conversation.id,
+            question=f"q{turn}",
+            question_tokens=3,
+            answer=f"a{turn}",
+            answer_tokens=2,
+            context_tokens=5 * (turn + 1),
+        )
+    messages = store.messages(conversation.id)
+    assert [m.content for m in messages] == ["q0", "a0", "q1", "a1", "q2", "a2"]
+    assert store.get(conversation.id).context_tokens == 15
+    store.fold(conversation.id, through_message=messages[1].id, summary="they said q0")
+    assert [m.summarized for m in store.messages(conversation.id)] == [True, True] + [False] * 4
+    assert store.get(conversation.id).summary == "they said q0"
+    assert store.delete(conversation.id) is True
+    assert store.get(conversation.id) is None
+    with database.transaction() as db:
+        assert db.execute("SELECT COUNT(*) FROM conversation_messages").fetchone()[0] == 0
+
+
+def test_a_failed_turn_writes_nothing(tmp_path: Path):
+    store = ConversationStore(Database(tmp_path / "llmos.db"))
+    with pytest.raises(sqlite3.IntegrityError):  # no such conversation: the foreign key refuses
+        store.add_turn(
+            "conv_missing",
+            question="q",
+            question_tokens=1,
+            answer="a",
+            answer_tokens=1,
+            context_tokens=2,
+        )
+    database = Database(tmp_path / "llmos.db")
+    with database.transaction() as db:
+        assert db.execute("SELECT COUNT(*) FROM conversation_messages").fetchone()[0] == 0

@@ -11,9 +11,10 @@ from llmos import __version__
 from llmos.api.auth import ApiKeyMiddleware
 from llmos.api.errors import install_error_handlers
 from llmos.api.limits import BodySizeLimit
-from llmos.api.routes import chat, embeddings, system
+from llmos.api.routes import chat, conversations, embeddings, system
 from llmos.kernel import Kernel, default_registry
 from llmos.settings import Settings
+from llmos.storage import ConversationStore
 
 
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
@@ -37,9 +38,11 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     )
     app.state.settings = settings
     app.state.kernel = kernel
+    app.state.conversations = ConversationStore(kernel.database)
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)
+    app.include_router(conversations.router)
     app.include_router(embeddings.router)
     app.add_middleware(BodySizeLimit, max_upload_mb=settings.max_upload_mb)
     app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)  # added last: runs first

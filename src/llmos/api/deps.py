@@ -7,11 +7,16 @@ from fastapi import Request
 from llmos.errors import InvalidRequest
 from llmos.kernel import Kernel
 from llmos.kernel.models import UNSET, KeepAlive
+from llmos.storage import ConversationStore
 from llmos.units import parse_keep_alive
 
 
 def get_kernel(request: Request) -> Kernel:
     return request.app.state.kernel
+
+
+def get_conversations(request: Request) -> ConversationStore:
+    return request.app.state.conversations
 
 
 def keep_alive_of(value: str | float | None) -> KeepAlive:

@@ -6,8 +6,10 @@ server writes. Every write is one transaction, so a crash never leaves half a ro
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -29,6 +31,29 @@ _MIGRATIONS: tuple[str, ...] = (
         error TEXT
     );
     CREATE INDEX calls_started_at ON calls (started_at);
+    """,
+    """
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        model TEXT,                     -- NULL: the chat default
+        system TEXT,
+        summary TEXT NOT NULL DEFAULT '',  -- what the folded-away old turns said
+        context_tokens INTEGER NOT NULL DEFAULT 0  -- the last turn's prompt + answer
+    );
+    CREATE TABLE conversation_messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        summarized INTEGER NOT NULL DEFAULT 0  -- 1: folded into the summary, no longer sent
+    );
+    CREATE INDEX conversation_messages_by_conversation
+        ON conversation_messages (conversation_id, id);
     """,
 )
 
@@ -63,6 +88,7 @@ class Database:
         self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
         self._migrate()
 
     def _migrate(self) -> None:
@@ -93,6 +119,12 @@ class Database:
                 f"SELECT {', '.join(_CALL_COLUMNS)} FROM calls ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
         return [CallRecord(*row) for row in rows]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection, inside one transaction that commits at the end or rolls back."""
+        with self._lock, self._conn:
+            yield self._conn
 
     def close(self) -> None:
         with self._lock:

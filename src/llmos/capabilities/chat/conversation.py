@@ -1,0 +1,96 @@
+"""Stored conversations: one turn at a time, folding old turns into a summary as the context
+fills, so a conversation can go on past the model's context."""
+
+from __future__ import annotations
+
+import threading
+
+from llmos.capabilities.chat.service import ChatModel, chat_completion
+from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json
+from llmos.storage import Conversation, ConversationStore, StoredMessage
+
+FOLD_AT = 0.9  # fold old turns once a turn's prompt + answer reach this share of the context
+KEEP_MESSAGES = 2  # the latest question and answer are never folded
+SUMMARY_TOKENS = 200
+
+
+def context_messages(conversation: Conversation, history: list[StoredMessage]) -> list[Json]:
+    """What the model sees: the system message, the summary so far, and the unfolded turns."""
+    system = conversation.system or ""
+    if conversation.summary:
+        note = f"Summary of the earlier conversation: {conversation.summary}"
+        system = f"{system}\n\n{note}" if system else note
+    messages = [{"role": "system", "content": system}] if system else []
+    return messages + [{"role": m.role, "content": m.content} for m in history if not m.summarized]
+
+
+def take_turn(
+    model: ChatModel,
+    store: ConversationStore,
+    conversation_id: str,
+    question: str,
+    *,
+    options: Json,
+    stop: threading.Event,
+) -> ChatResult:
+    """Answer ``question`` in the stored context and store the turn; fold when nearly full."""
+    try:
+        result = _answer(model, store, conversation_id, question, options, stop)
+    except ContextTooLong:
+        if not fold_old_turns(model, store, conversation_id, stop=stop):
+            raise  # nothing left to fold: the question alone is too long
+        result = _answer(model, store, conversation_id, question, options, stop)
+    usage = result.response.get("usage", {})
+    prompt_tokens = usage.get("prompt_tokens", 0)
+    answer_tokens = usage.get("completion_tokens", 0)
+    before = store.get(conversation_id)
+    store.add_turn(
+        conversation_id,
+        question=question,
+        question_tokens=max(0, prompt_tokens - (before.context_tokens if before else 0)),
+        answer=result.response["choices"][0]["message"].get("content") or "",
+        answer_tokens=answer_tokens,
+        context_tokens=prompt_tokens + answer_tokens,
+    )
+    if prompt_tokens + answer_tokens >= FOLD_AT * model.n_ctx:
+        fold_old_turns(model, store, conversation_id, stop=stop)
+    return result
+
+
+def fold_old_turns(
+    model: ChatModel, store: ConversationStore, conversation_id: str, *, stop: threading.Event
+) -> bool:
+    """Summarise the older half of the unfolded messages into the conversation's summary.
+
+    Returns False when there is nothing to fold."""
+    conversation = store.get(conversation_id)
+    live = [m for m in store.messages(conversation_id) if not m.summarized]
+    older = live[: max(0, len(live) - KEEP_MESSAGES)]
+    foldable = older[: max(2, len(older) // 4 * 2)]  # the older half, in whole turns (pairs)
+    if conversation is None or not foldable:
+        return False
+    transcript = "\n".join(f"{m.role}: {m.content}" for m in foldable)
+    request = {
+        "messages": [
+            {"role": "system", "content": "You summarise conversations briefly and factually."},
+            {
+                "role": "user",
+                "content": f"Earlier summary: {conversation.summary or '(none)'}\n\n"
+                f"Conversation:\n{transcript}\n\n"
+                "Write one short paragraph that keeps every name, number and decision.",
+            },
+        ],
+        "max_tokens": SUMMARY_TOKENS,
+        "temperature": 0,
+    }
+    summary = chat_completion(model, request, on_chunk=None, stop=stop)
+    text = summary.response["choices"][0]["message"].get("content") or ""
+    store.fold(conversation_id, through_message=foldable[-1].id, summary=text.strip())
+    return True
+
+
+def _answer(model, store, conversation_id, question, options, stop) -> ChatResult:
+    conversation = store.get(conversation_id)
+    messages = context_messages(conversation, store.messages(conversation_id))
+    request = {**options, "messages": [*messages, {"role": "user", "content": question}]}
+    return chat_completion(model, request, on_chunk=None, stop=stop)

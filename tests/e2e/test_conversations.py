@@ -1,0 +1,85 @@
+"""Stored conversations over real HTTP with the tiny real chat model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from llmos.api import create_app
+from llmos.capabilities.chat import conversation
+from llmos.settings import Settings
+from tests.conftest import MODELS_DIR, ThreadedServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+TINY = "smollm2-135m-instruct"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("conversations")
+    with ThreadedServer(create_app(Settings(home=home, models_dir=MODELS_DIR))) as running:
+        yield running.base_url, home
+
+
+def test_a_conversation_remembers_its_turns_across_requests(server):
+    url, _ = server
+    created = httpx.post(
+        f"{url}/v1/conversations",
+        json={"title": "llamas", "model": TINY, "system": "Answer in one short sentence."},
+    ).json()
+    assert created["object"] == "conversation" and created["id"].startswith("conv_")
+    for question in ("My llama is called Pablo.", "What is my llama called?"):
+        reply = httpx.post(
+            f"{url}/v1/conversations/{created['id']}/messages",
+            json={"content": question, "max_tokens": 24, "temperature": 0},
+            timeout=60,
+        )
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["conversation_id"] == created["id"]
+    stored = httpx.get(f"{url}/v1/conversations/{created['id']}").json()
+    assert [m["role"] for m in stored["messages"]] == ["user", "assistant"] * 2
+    assert stored["messages"][2]["content"] == "What is my llama called?"
+    # the second turn was asked with the first one in its context
+    assert stored["messages"][2]["tokens"] < stored["context_tokens"]
+    assert stored["context_tokens"] > 0
+    listed = httpx.get(f"{url}/v1/conversations").json()["data"]
+    assert created["id"] in [c["id"] for c in listed]
+
+
+def test_old_turns_are_folded_into_a_summary_when_the_context_fills(server):
+    url, _ = server
+    conversation_id = httpx.post(f"{url}/v1/conversations", json={"model": TINY}).json()["id"]
+    long_fact = "The harvest festival starts on the third of May in the valley. " * 35  # ~500 tok
+    for turn in range(5):  # 5 x ~530 tokens is more than SmolLM2's 2048-token context
+        reply = httpx.post(
+            f"{url}/v1/conversations/{conversation_id}/messages",
+            json={"content": f"Turn {turn}. {long_fact}", "max_tokens": 16, "temperature": 0},
+            timeout=120,
+        )
+        assert reply.status_code == 200, reply.text
+    stored = httpx.get(f"{url}/v1/conversations/{conversation_id}").json()
+    assert stored["summary"], "the context filled up but nothing was summarised"
+    folded = [m for m in stored["messages"] if m["summarized"]]
+    assert folded and len(folded) % 2 == 0  # whole turns
+    assert not stored["messages"][-1]["summarized"]  # the latest turn stays verbatim
+    assert len(stored["messages"]) == 10  # nothing was lost: folded turns are kept, marked
+    assert stored["context_tokens"] < 2048 * conversation.FOLD_AT + 600
+
+
+def test_bad_conversation_requests_are_clear(server):
+    url, home = server
+    missing = httpx.post(f"{url}/v1/conversations/conv_nope/messages", json={"content": "hi"})
+    assert missing.status_code == 404 and "conv_nope" in missing.json()["error"]["message"]
+    unknown_model = httpx.post(f"{url}/v1/conversations", json={"model": "gpt-9"})
+    assert unknown_model.status_code == 404
+    conversation_id = httpx.post(f"{url}/v1/conversations", json={"model": TINY}).json()["id"]
+    empty = httpx.post(f"{url}/v1/conversations/{conversation_id}/messages", json={"content": ""})
+    assert empty.status_code == 400
+    assert httpx.get(f"{url}/v1/conversations/{conversation_id}").json()["messages"] == []
+    deleted = httpx.delete(f"{url}/v1/conversations/{conversation_id}").json()
+    assert deleted == {"id": conversation_id, "object": "conversation.deleted", "deleted": True}
+    assert httpx.get(f"{url}/v1/conversations/{conversation_id}").status_code == 404
+    assert Path(home, "llmos.db").exists()
