@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -42,6 +43,8 @@ def parse_keep_alive(value: str | float | int) -> float | None:
                 "-1 to keep the model loaded"
             )
         seconds = float(match.group(1)) * _DURATION_FACTORS[match.group(2)]
+    if not math.isfinite(seconds):
+        raise ValueError("keep_alive must be a finite duration; use -1 to keep the model loaded")
     return None if seconds < 0 else seconds
 
 

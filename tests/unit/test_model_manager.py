@@ -209,3 +209,57 @@ def test_process_rss_growth_is_reported_per_model():
         assert models.resident()[0].rss_bytes == 123
 
     asyncio.run(scenario())
+
+
+def test_a_load_whose_callers_all_left_still_expires():
+    async def scenario():
+        loader = FakeLoader("a", load_seconds=0.1)
+        models = manager(keep_alive=0.05)
+        models.start()
+        try:
+            spec = fake_spec("a", loader)
+
+            async def call() -> None:
+                async with models.use(spec):
+                    pass
+
+            caller = asyncio.create_task(call())
+            await asyncio.sleep(0.02)
+            caller.cancel()  # the client went away during the load
+            for _ in range(100):
+                await asyncio.sleep(0.01)
+                if loader.calls and not models.is_loaded("a") and loader.instances:
+                    break
+            assert loader.instances and loader.instances[0].closed
+        finally:
+            await models.stop()
+
+    asyncio.run(scenario())
+
+
+def test_two_models_that_do_not_fit_together_take_turns_instead_of_evicting_each_other():
+    async def scenario():
+        a = fake_spec("a", FakeLoader("a", load_seconds=0.02), memory_bytes=60)
+        b = fake_spec("b", FakeLoader("b", load_seconds=0.02), memory_bytes=60)
+        models = manager(budget=100)
+
+        async def call(spec) -> str:
+            async with models.use(spec) as model:
+                await asyncio.sleep(0.01)
+                return model.name
+
+        names = await asyncio.wait_for(asyncio.gather(call(a), call(b), call(a)), timeout=5)
+        assert sorted(names) == ["a", "a", "b"]
+        assert models.loads <= 3
+
+    asyncio.run(scenario())
+
+
+def test_unloading_twice_at_once_is_harmless():
+    async def scenario():
+        models = manager()
+        await models.load(fake_spec("a", FakeLoader("a")))
+        results = await asyncio.gather(models.unload("a"), models.unload("a"))
+        assert sorted(results) == [False, True]
+
+    asyncio.run(scenario())

@@ -96,3 +96,19 @@ def test_cancelling_a_running_job_signals_it_and_waits_for_it_to_stop():
         scheduler.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_a_waiter_cancelled_in_the_same_turn_as_a_release_loses_no_slot():
+    async def scenario():
+        slots = CpuSlots(2)
+        await slots.acquire(2)
+        waiter = asyncio.create_task(slots.acquire(2))
+        await asyncio.sleep(0)  # the waiter is queued
+        waiter.cancel()
+        slots.release(2)  # same loop turn: the cancelled waiter is still in the queue
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert slots.free == 2
+        await asyncio.wait_for(slots.acquire(2), timeout=1)  # and the slots still work
+
+    asyncio.run(scenario())

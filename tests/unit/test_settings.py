@@ -25,6 +25,8 @@ def test_negative_keep_alive_pins():
 def test_bad_keep_alive_says_what_is_accepted():
     with pytest.raises(ValueError, match="'5m'"):
         parse_keep_alive("five minutes")
+    with pytest.raises(ValueError, match="finite"):
+        parse_keep_alive(float("nan"))
 
 
 def test_memory_budget_as_share_or_size():

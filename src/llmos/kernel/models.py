@@ -85,6 +85,7 @@ class ModelManager:
         self._clock = clock
         self._resident: dict[str, _Resident] = {}
         self._loading: dict[str, asyncio.Task[_Resident]] = {}
+        self._waiting: dict[str, int] = {}  # callers waiting for a model to load
         self._load_lock = asyncio.Lock()  # one load or unload at a time
         self._released = asyncio.Condition()  # notified when a model becomes idle
         self._wake_reaper = asyncio.Event()
@@ -132,6 +133,8 @@ class ModelManager:
             resident.keep_alive = 0.0
             return False
         async with self._load_lock:
+            if self._resident.get(name) is not resident or resident.refs:
+                return False  # unloaded meanwhile, or taken by a new call
             await self._evict(resident)
         return True
 
@@ -177,7 +180,11 @@ class ModelManager:
                 self._loading[spec.name] = task
                 task.add_done_callback(lambda _t, name=spec.name: self._loading.pop(name, None))
             # shield: a caller that goes away must not cancel a load others are waiting for
-            await asyncio.shield(task)
+            self._waiting[spec.name] = self._waiting.get(spec.name, 0) + 1
+            try:
+                await asyncio.shield(task)
+            finally:
+                self._waiting[spec.name] -= 1
         resident.refs += 1
         resident.expires_at = None
         if keep_alive is not UNSET:
@@ -218,6 +225,9 @@ class ModelManager:
                 last_used=now,
                 keep_alive=self.default_keep_alive,
             )
+            if not resident.pinned:  # the timer runs until a caller takes it (all may have left)
+                resident.expires_at = now + resident.keep_alive
+                self._wake_reaper.set()
             self._resident[spec.name] = resident
             self.loads += 1
             log.info("loaded %s in %.2f s", spec.name, time.perf_counter() - started)
@@ -237,23 +247,36 @@ class ModelManager:
                 await self._evict(min(idle, key=lambda r: r.last_used))
                 continue
             async with self._released:  # every other model is busy: wait for one to finish
-                await self._released.wait_for(self._evictable)
+                if not self._evictable():
+                    await self._released.wait()
+            # and check everything again: a model may have been pinned meanwhile
 
     def _evictable(self) -> list[_Resident]:
-        return [r for r in self._resident.values() if not r.refs and not r.pinned]
+        return [
+            r
+            for r in self._resident.values()
+            if not r.refs and not r.pinned and not self._waiting.get(r.spec.name)
+        ]
 
     async def _evict(self, resident: _Resident) -> None:
         log.info("unloading model %s", resident.spec.name)
         del self._resident[resident.spec.name]
-        await asyncio.get_running_loop().run_in_executor(
-            self._thread_of(resident.spec), resident.model.close
-        )
-        del resident
-        gc.collect()
+
+        def close() -> None:
+            try:
+                resident.model.close()
+            except Exception:  # a model that fails to close must not stop the kernel
+                log.exception("closing %s failed", resident.spec.name)
+            gc.collect()
+
+        await asyncio.get_running_loop().run_in_executor(self._thread_of(resident.spec), close)
 
     async def _reap_forever(self) -> None:
         while True:
-            await self.reap_expired()
+            try:
+                await self.reap_expired()
+            except Exception:  # keep enforcing keep-alive whatever one unload did
+                log.exception("unloading expired models failed")
             deadlines = [r.expires_at for r in self._resident.values() if r.expires_at is not None]
             timeout = max(0.0, min(deadlines) - self._clock()) if deadlines else None
             self._wake_reaper.clear()

@@ -46,7 +46,8 @@ class CpuSlots:
             if waiter.done() and not waiter.cancelled():
                 self.release(count)  # granted just as we were cancelled: give it back
             else:
-                self._waiters.remove(entry)
+                with contextlib.suppress(ValueError):  # _grant may have dropped it already
+                    self._waiters.remove(entry)
                 self._grant()  # a big waiter leaving may unblock smaller ones behind it
             raise
 
@@ -57,6 +58,8 @@ class CpuSlots:
     def _grant(self) -> None:
         while self._waiters and self._waiters[0][0] <= self.free:
             count, waiter = self._waiters.popleft()
+            if waiter.done():  # cancelled, its task not yet resumed: it takes nothing
+                continue
             self.free -= count
             waiter.set_result(None)
 
