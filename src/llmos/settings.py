@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
 
     home: Path = Field(
         default_factory=default_home,
-        description="Data dir: SQLite database, assembled model files, uploads.",
+        description="Data dir: the SQLite database and assembled model files.",
     )
     models_dir: Path | None = Field(
         None, description="Where model files assembled from packages go [default: HOME/models]."
@@ -54,12 +54,12 @@ class Settings(BaseSettings):
         "`Authorization: Bearer <key>`.",
     )
     max_upload_mb: float = Field(50, gt=0, description="Largest request body accepted, in MB.")
-    keep_alive: str = Field(
+    keep_alive: str | float = Field(
         "5m",
         description="How long an idle model stays loaded: seconds or '30s', '5m', '1h'; "
         "-1 keeps it loaded, 0 unloads at once.",
     )
-    memory_budget: str = Field(
+    memory_budget: str | int = Field(
         "60%",
         description="Memory that loaded models may use: a share of RAM ('60%') or a size ('8GiB').",
     )
@@ -71,7 +71,9 @@ class Settings(BaseSettings):
         ge=1,
         description="CPU threads the scheduler shares among running jobs.",
     )
-    log_level: str = Field("info", description="Server log level.")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "info", description="Server log level."
+    )
 
     @model_validator(mode="after")
     def _default_models_dir(self) -> Settings:
@@ -88,13 +90,13 @@ class Settings(BaseSettings):
 
     @field_validator("keep_alive")
     @classmethod
-    def _check_keep_alive(cls, value: str) -> str:
+    def _check_keep_alive(cls, value: str | float) -> str | float:
         parse_keep_alive(value)
         return value
 
     @field_validator("memory_budget")
     @classmethod
-    def _check_budget(cls, value: str) -> str:
+    def _check_budget(cls, value: str | int) -> str | int:
         parse_memory_budget(value, total_bytes=1)
         return value
 

@@ -201,7 +201,8 @@ def test_load_ps_and_unload_through_the_sdk(fake_server):
         assert client.ps().models == []
         status = client.load("fake", keep_alive="-1")
         assert [(m.name, m.pinned) for m in status.models] == [("fake", True)]
-        assert client.unload("fake") is True
+        assert client.unload("fake") == "unloaded"
+        assert client.unload("fake") == "not_loaded"
         assert client.ps().models == []
         with pytest.raises(ApiError) as missing:
             client.load("nope")

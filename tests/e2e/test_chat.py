@@ -226,3 +226,23 @@ def test_a_shared_system_prompt_is_served_from_the_prompt_cache(client):
     second = ask("What do llamas eat?")
     cached = second.usage.prompt_tokens_details.cached_tokens
     assert cached >= 150, second.usage  # the whole system prompt was not processed again
+
+
+def test_malformed_tools_and_prompts_are_400s_not_500s(llmos_server):
+    def post(path: str, body: dict) -> httpx.Response:
+        return httpx.post(f"{llmos_server}/v1/{path}", json={"model": TINY, **body}, timeout=30)
+
+    cases = [
+        ("chat/completions", {"messages": HI, "tools": [{"type": "function", "function": "f"}]}),
+        ("chat/completions", {"messages": HI, "tools": [{"function": {"description": "x"}}]}),
+        ("chat/completions", {"messages": HI, "tools": [WEATHER], "tool_choice": {"function": 1}}),
+        ("chat/completions", {"messages": HI, "tool_choice": "sometimes"}),
+        ("chat/completions", {"messages": [{"role": "wizard", "content": "hi"}]}),
+        ("chat/completions", {"messages": HI, "keep_alive": "NaN"}),
+        ("completions", {"prompt": ["one", "two"]}),
+        ("completions", {"prompt": "x", "temperature": 7}),
+    ]
+    for path, body in cases:
+        response = post(path, body)
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["error"]["message"]

@@ -39,14 +39,18 @@ def test_memory_budget_as_share_or_size():
 
 def test_environment_overrides_toml_over_defaults(tmp_path: Path, monkeypatch):
     config = tmp_path / "llmos.toml"
-    config.write_text('port = 9000\nqueue_size = 3\napi_keys = ["from-toml"]\n')
+    config.write_text(
+        'port = 9000\nqueue_size = 3\napi_keys = ["from-toml"]\n'
+        "keep_alive = 300\nmemory_budget = 8000000000\n"
+    )
     monkeypatch.setenv("LLMOS_CONFIG", str(config))
     monkeypatch.setenv("LLMOS_QUEUE_SIZE", "7")
     settings = Settings()
     assert settings.port == 9000  # from the file
     assert settings.queue_size == 7  # the environment wins
     assert settings.api_keys == ["from-toml"]
-    assert settings.keep_alive == "5m"  # default
+    assert settings.keep_alive_seconds == 300.0  # numbers work in TOML
+    assert settings.memory_budget == 8_000_000_000
 
 
 def test_toml_in_the_data_dir_is_read_by_default(tmp_path: Path, monkeypatch):

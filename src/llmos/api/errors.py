@@ -30,10 +30,14 @@ def too_large_message(max_upload_mb: float) -> str:
     )
 
 
+def error_body(message: str, *, type_: str, code: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "code": code, "param": None}}
+
+
 def error_response(
     status: int, message: str, *, type_: str, code: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    body = {"error": {"message": message, "type": type_, "code": code, "param": None}}
+    body = error_body(message, type_=type_, code=code)
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from typing import Any
 
@@ -17,8 +18,10 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from llmos.api.disconnect import unless_disconnected
+from llmos.api.errors import error_body
 from llmos.errors import LlmosError
 
+log = logging.getLogger(__name__)
 Json = dict[str, Any]
 _END = object()
 
@@ -65,7 +68,11 @@ async def stream_job(
                 yield sse(chunk)
             yield sse("[DONE]")
         except LlmosError as error:
-            yield sse({"error": {"message": error.message, "type": error.type, "code": error.code}})
+            yield sse(error_body(error.message, type_=error.type, code=error.code))
+        except Exception:
+            log.exception("a stream failed")
+            message = "Internal error; the server log has the details."
+            yield sse(error_body(message, type_="server_error", code="internal_error"))
         finally:
             if not task.done():
                 task.cancel()

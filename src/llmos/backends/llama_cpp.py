@@ -61,7 +61,9 @@ class LlamaCppServer:
 
     @staticmethod
     def _call(handler, body, on_chunk, stop) -> dict[str, Any]:
-        if on_chunk is None:
+        if stop.is_set():  # the client left while the job waited
+            return {"error": {"code": 499, "message": "cancelled before it started"}}
+        if on_chunk is None:  # llama.cpp cannot be stopped mid-way without streaming
             return handler({**body, "stream": False})
         last: dict[str, Any] = {}
 

@@ -149,8 +149,13 @@ def unload(
 ) -> None:
     """Unload a model from the server (when busy, as soon as its last call ends)."""
     with client_for(url, api_key) as client:
-        done = or_exit(lambda: client.unload(model))
-    console.print(f"{model} {'unloaded' if done else 'will unload when its current calls end'}")
+        outcome = or_exit(lambda: client.unload(model))
+    messages = {
+        "unloaded": "unloaded",
+        "pending": "will unload when its current calls end",
+        "not_loaded": "was not loaded",
+    }
+    console.print(f"{model} {messages[outcome]}")
 
 
 @app.command()

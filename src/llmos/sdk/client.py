@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -57,8 +57,12 @@ class LlmosClient:
         self._call("POST", "/api/load", json={"model": model, "keep_alive": keep_alive})
         return self.ps()
 
-    def unload(self, model: str) -> bool:
-        return self._call("POST", "/api/unload", json={"model": model})["unloaded"]
+    def unload(self, model: str) -> Literal["unloaded", "pending", "not_loaded"]:
+        """Unload ``model``; "pending" when busy: it unloads when its last call ends."""
+        result = self._call("POST", "/api/unload", json={"model": model})
+        if not result["was_loaded"]:
+            return "not_loaded"
+        return "unloaded" if result["unloaded"] else "pending"
 
     def chat(
         self,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
@@ -51,17 +51,46 @@ class Sampling(BaseModel):
     keep_alive: str | float | None = Field(None, description="llmos extension, as in Ollama.")
 
 
+class Function(BaseModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    parameters: Json | None = Field(None, description="A JSON schema for the arguments.")
+
+
+class Tool(BaseModel):
+    type: Literal["function"] = "function"
+    function: Function
+
+
+class FunctionName(BaseModel):
+    name: str
+
+
+class NamedToolChoice(BaseModel):
+    type: Literal["function"] = "function"
+    function: FunctionName
+
+
 class ChatRequest(Sampling):
     messages: list[Message] = Field(min_length=1)
     response_format: Json | None = None
-    tools: list[Json] | None = None
-    tool_choice: str | Json | None = None
+    tools: list[Tool] | None = None
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
 
 
 class CompletionRequest(Sampling):
     prompt: str | list[str]
     echo: bool | None = None
     suffix: str | None = None
+
+    @field_validator("prompt")
+    @classmethod
+    def _one_prompt(cls, prompt: str | list[str]) -> str:
+        if isinstance(prompt, str):
+            return prompt
+        if len(prompt) != 1:
+            raise ValueError("send one prompt per request (a string, or a list of one string)")
+        return prompt[0]
 
 
 @router.post("/v1/chat/completions")
@@ -93,9 +122,7 @@ async def _serve(body: Sampling, request: Request, kernel: Kernel, service):
         result = await unless_disconnected(
             request, kernel.run(spec, job(None), keep_alive=keep_alive)
         )
-        response = result.response
-        response.pop("timings", None)
-        return JSONResponse(response)
+        return JSONResponse(result.response)
 
     wants_usage = bool(body.stream_options and body.stream_options.include_usage)
 

@@ -94,9 +94,7 @@ async def add_message(
 
     running = kernel.run(spec, job, keep_alive=keep_alive_of(body.keep_alive))
     result = await unless_disconnected(request, running)
-    response = {**result.response, "conversation_id": conversation_id}
-    response.pop("timings", None)
-    return JSONResponse(response)
+    return JSONResponse({**result.response, "conversation_id": conversation_id})
 
 
 def _find(store: ConversationStore, conversation_id: str) -> Conversation:

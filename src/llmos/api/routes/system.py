@@ -70,6 +70,7 @@ class UnloadRequest(BaseModel):
 
 class UnloadResult(BaseModel):
     model: str
+    was_loaded: bool
     unloaded: bool = Field(description="False when busy: it unloads when its last call ends.")
 
 
@@ -111,7 +112,9 @@ async def load(
 @router.post("/api/unload", response_model=UnloadResult, tags=["models"])
 async def unload(body: UnloadRequest, kernel: Kernel = Depends(get_kernel)) -> UnloadResult:
     kernel.registry.model(body.model)  # 404 for names llmos does not know
-    return UnloadResult(model=body.model, unloaded=await kernel.unload(body.model))
+    was_loaded = kernel.models.is_loaded(body.model)
+    unloaded = await kernel.unload(body.model)
+    return UnloadResult(model=body.model, was_loaded=was_loaded, unloaded=unloaded)
 
 
 def _status(kernel: Kernel) -> ProcessStatus:

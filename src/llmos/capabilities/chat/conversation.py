@@ -3,11 +3,15 @@ fills, so a conversation can go on past the model's context."""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from llmos.capabilities.chat.service import ChatModel, chat_completion
 from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json
+from llmos.errors import LlmosError
 from llmos.storage import Conversation, ConversationStore, StoredMessage
+
+log = logging.getLogger(__name__)
 
 FOLD_AT = 0.9  # fold old turns once a turn's prompt + answer reach this share of the context
 KEEP_MESSAGES = 2  # the latest question and answer are never folded
@@ -53,7 +57,10 @@ def take_turn(
         context_tokens=prompt_tokens + answer_tokens,
     )
     if prompt_tokens + answer_tokens >= FOLD_AT * model.n_ctx:
-        fold_old_turns(model, store, conversation_id, stop=stop)
+        try:  # the turn is stored; a failed fold is retried when the context overflows
+            fold_old_turns(model, store, conversation_id, stop=stop)
+        except LlmosError:
+            log.exception("folding old turns of %s failed", conversation_id)
     return result
 
 

@@ -99,6 +99,7 @@ def _finish(model: ChatModel, response: Json, *, streamed: bool = False) -> Chat
             raise InvalidRequest(str(error.get("message")))
         raise LlmosError(f"The model failed: {error.get('message')}")
     response["model"] = model.name
+    response.pop("timings", None)  # llama.cpp's own; not part of the OpenAI shape
     usage = response.get("usage") or {}
     return ChatResult(
         response=response,
