@@ -1,6 +1,12 @@
 """The Python SDK for llmos's own routes. For OpenAI routes, use the official ``openai`` client
 with ``base_url="http://127.0.0.1:8000/v1"``."""
 
-from llmos.sdk.client import ApiError, LlmosClient, ServerStatus, ServerUnreachable
+from llmos.sdk.client import (
+    ApiError,
+    LlmosClient,
+    ResidentModel,
+    ServerStatus,
+    ServerUnreachable,
+)
 
-__all__ = ["ApiError", "LlmosClient", "ServerStatus", "ServerUnreachable"]
+__all__ = ["ApiError", "LlmosClient", "ResidentModel", "ServerStatus", "ServerUnreachable"]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import httpx
-
-from llmos.kernel.models import ResidentModel
 
 
 class ApiError(Exception):
@@ -26,10 +24,27 @@ class ServerUnreachable(Exception):
 
 
 @dataclass(frozen=True)
+class ResidentModel:
+    """A model the server has loaded (``GET /api/ps``)."""
+
+    name: str
+    capability: str
+    memory_bytes: int  # the budgeted estimate
+    rss_bytes: int  # measured at load
+    in_use: int
+    idle_seconds: float
+    expires_in: float | None  # None: pinned, or busy
+    pinned: bool
+
+
+@dataclass(frozen=True)
 class ServerStatus:
     models: list[ResidentModel]
     memory_budget_bytes: int
     memory_used_bytes: int
+
+
+_RESIDENT_FIELDS = tuple(field.name for field in fields(ResidentModel))
 
 
 class LlmosClient:
@@ -48,7 +63,10 @@ class LlmosClient:
     def ps(self) -> ServerStatus:
         body = self._call("GET", "/api/ps")
         return ServerStatus(
-            models=[ResidentModel(**model) for model in body["models"]],
+            models=[
+                ResidentModel(**{key: model[key] for key in _RESIDENT_FIELDS})
+                for model in body["models"]
+            ],
             memory_budget_bytes=body["memory_budget_bytes"],
             memory_used_bytes=body["memory_used_bytes"],
         )
