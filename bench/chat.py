@@ -2,8 +2,9 @@
 
 Same model (the default Qwen2.5-Coder-1.5B Q4_K_M), prompt, sampling (temperature 0), context
 and 2 threads. Reports time to first token (TTFT) and generation tok/s for each side, the ratio,
-aggregate tok/s with 1, 2 and 4 concurrent clients through the server, and the server's peak
-RSS. Targets: >= 0.95x generation speed and < 30 ms added TTFT.
+aggregate tok/s with 1, 2 and 4 concurrent clients through the server (one chat job at a time)
+and directly on a 4-slot llama.cpp server (continuous batching), and the server's peak RSS.
+Targets: >= 0.95x generation speed and < 30 ms added TTFT.
 
 llama-cpp-python is not compared: PyPI has only its sdist, which took 12.3 min to compile on
 this machine (../shared/research/llm.md section 7), over the 10-minute bound.
@@ -64,6 +65,38 @@ def _direct_child() -> None:
     print(json.dumps({"ttft": statistics.median(ttfts[1:]), "tok_s": statistics.median(rates[1:])}))
 
 
+def batching() -> dict[str, float]:
+    """Does llama.cpp's continuous batching help on 2 cores? Aggregate tok/s, in a fresh process,
+    of 1, 2 and 4 concurrent requests on a server with 4 parallel slots."""
+    code = "import sys; sys.path.insert(0, 'bench'); import chat; chat._batching_child()"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def _batching_child() -> None:
+    import xllamacpp
+
+    from llmos.settings import Settings
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(Settings().models_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    params.n_ctx, params.n_parallel, params.use_jinja, params.verbosity = 4096, 4, True, -1
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+    server = xllamacpp.Server(params)
+    body = {"messages": PROMPT, "max_tokens": MAX_TOKENS, "temperature": 0}
+    server.handle_chat_completions(body)  # warm up
+    rates = {}
+    for clients in (1, 2, 4):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            replies = list(pool.map(lambda _: server.handle_chat_completions(body), range(clients)))
+        tokens = sum(r["usage"]["completion_tokens"] for r in replies)
+        rates[clients] = tokens / (time.perf_counter() - started)
+    print(json.dumps(rates))
+
+
 def one_stream(client) -> tuple[float, float, int]:
     """(TTFT, generation tok/s, tokens) of one streamed request."""
     started, first, count = time.perf_counter(), None, 0
@@ -84,6 +117,7 @@ def main() -> None:
     from _server import llmos_serve, peak_rss_bytes
 
     base = direct()
+    batched = batching()
     with llmos_serve() as (url, _, pid):
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="unused", max_retries=0)
         one_stream(client)  # load and warm up
@@ -104,6 +138,8 @@ def main() -> None:
           f"{(ttft - base['ttft']) * 1000:+.1f} ms TTFT")  # fmt: skip
     for clients, tok_s in aggregate.items():
         print(f"  {clients} concurrent clients: {tok_s:5.1f} tok/s in aggregate")
+    for clients, tok_s in batched.items():
+        print(f"  direct, 4 slots, {clients} concurrent: {tok_s:5.1f} tok/s in aggregate")
     print(f"  server peak RSS  : {peak / 2**30:.2f} GiB")
 
 
