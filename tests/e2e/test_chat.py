@@ -121,6 +121,7 @@ def test_a_streamed_tool_call_arrives_as_tool_call_deltas(client):
         tools=[WEATHER],
         tool_choice={"type": "function", "function": {"name": "get_weather"}},
         stream=True,
+        temperature=0,
     )
     chunks = [c for c in stream if c.choices]
     calls = [call for c in chunks for call in (c.choices[0].delta.tool_calls or [])]
@@ -246,3 +247,35 @@ def test_malformed_tools_and_prompts_are_400s_not_500s(llmos_server):
         response = post(path, body)
         assert response.status_code == 400, (body, response.text)
         assert response.json()["error"]["message"]
+
+
+def test_a_client_that_leaves_a_non_streamed_request_frees_the_model_at_once(client, llmos_server):
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            f"{llmos_server}/v1/chat/completions",
+            json={
+                "model": TINY,
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": "Write the numbers from 1 to 1000, separated by commas.",
+                    }
+                ],
+                "max_tokens": 1800,  # ~30 s if nobody stopped it
+                "temperature": 0,
+            },
+            timeout=httpx.Timeout(10, read=1.0),
+        )
+    started = time.perf_counter()
+    reply = client.chat.completions.create(model=TINY, messages=HI, max_tokens=5)
+    assert reply.choices[0].message.content is not None
+    assert time.perf_counter() - started < 8
+
+
+def test_logprobs_come_back_per_token(client):
+    reply = client.chat.completions.create(
+        model=TINY, messages=HI, max_tokens=4, temperature=0, logprobs=True, top_logprobs=2
+    )
+    tokens = reply.choices[0].logprobs.content
+    assert 1 <= len(tokens) <= 4
+    assert all(t.logprob <= 0 and len(t.top_logprobs) == 2 for t in tokens)

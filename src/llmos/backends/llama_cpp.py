@@ -44,7 +44,7 @@ class LlamaCppServer:
         stop: threading.Event,
     ) -> dict[str, Any]:
         """An OpenAI chat completion; with ``on_chunk`` it streams chunks and returns the last."""
-        return self._call(self._server.handle_chat_completions, body, on_chunk, stop)
+        return self._call(self._server.handle_chat_completions, body, on_chunk, stop, chat=True)
 
     def complete(
         self,
@@ -54,25 +54,57 @@ class LlamaCppServer:
         stop: threading.Event,
     ) -> dict[str, Any]:
         """A raw-prompt completion (llama.cpp's shape)."""
-        return self._call(self._server.handle_completions, body, on_chunk, stop)
+        return self._call(self._server.handle_completions, body, on_chunk, stop, chat=False)
 
     def close(self) -> None:
         del self._server  # its destructor stops the engine's loop and frees the model
 
     @staticmethod
-    def _call(handler, body, on_chunk, stop) -> dict[str, Any]:
+    def _call(handler, body, on_chunk, stop, *, chat: bool) -> dict[str, Any]:
+        """Always stream from llama.cpp: only a streaming call can be stopped half-way (its
+        callback returns True), so a caller that goes away frees the model at once. Without
+        ``on_chunk`` the chunks are put back together into one response."""
         if stop.is_set():  # the client left while the job waited
             return {"error": {"code": 499, "message": "cancelled before it started"}}
-        if on_chunk is None:  # llama.cpp cannot be stopped mid-way without streaming
-            return handler({**body, "stream": False})
-        last: dict[str, Any] = {}
+        chunks: list[Chunk] = []
 
-        def callback(chunk: dict[str, Any]) -> bool:
-            nonlocal last
-            last = chunk
-            if "error" not in chunk:
+        def callback(chunk: Chunk) -> bool:
+            chunks.append(chunk)
+            if on_chunk is not None and "error" not in chunk:
                 on_chunk(chunk)
             return stop.is_set()  # True tells llama.cpp to stop generating
 
         handler({**body, "stream": True}, callback)
-        return last
+        if stop.is_set():  # a half answer must not pass for a whole one (e.g. be stored)
+            return {"error": {"code": 499, "message": "stopped: the client went away"}}
+        if on_chunk is not None:
+            return chunks[-1] if chunks else {}
+        return _assemble(chunks, chat=chat)
+
+
+def _assemble(chunks: list[Chunk], *, chat: bool) -> Chunk:
+    """One OpenAI response from the chunks of a stream."""
+    response: Chunk = {}
+    pieces: list[str] = []
+    logprobs: list[Chunk] = []
+    finish_reason = None
+    for chunk in chunks:
+        if "error" in chunk:
+            return chunk
+        response.update({k: chunk[k] for k in ("id", "created", "model") if k in chunk})
+        if chunk.get("usage"):
+            response["usage"] = chunk["usage"]
+        for choice in chunk.get("choices", []):
+            piece = (choice.get("delta") or {}).get("content") if chat else choice.get("text")
+            pieces.append(piece or "")
+            logprobs.extend((choice.get("logprobs") or {}).get("content") or [])
+            finish_reason = choice.get("finish_reason") or finish_reason
+    choice: Chunk = {"index": 0, "finish_reason": finish_reason or "stop"}
+    if chat:
+        choice["message"] = {"role": "assistant", "content": "".join(pieces)}
+    else:
+        choice["text"] = "".join(pieces)
+    choice["logprobs"] = {"content": logprobs} if logprobs else None
+    response["object"] = "chat.completion" if chat else "text_completion"
+    response["choices"] = [choice]
+    return response
