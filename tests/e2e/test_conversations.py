@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -83,3 +84,27 @@ def test_bad_conversation_requests_are_clear(server):
     assert deleted == {"id": conversation_id, "object": "conversation.deleted", "deleted": True}
     assert httpx.get(f"{url}/v1/conversations/{conversation_id}").status_code == 404
     assert Path(home, "llmos.db").exists()
+
+
+def test_a_streamed_turn_arrives_as_chunks_and_is_stored_whole(server):
+    url, _ = server
+    conversation_id = httpx.post(f"{url}/v1/conversations", json={"model": TINY}).json()["id"]
+    pieces, ids = [], set()
+    with httpx.stream(
+        "POST",
+        f"{url}/v1/conversations/{conversation_id}/messages",
+        json={"content": "Say hello.", "max_tokens": 12, "temperature": 0, "stream": True},
+        timeout=60,
+    ) as response:
+        assert response.status_code == 200
+        lines = [line for line in response.iter_lines() if line.startswith("data: ")]
+    assert lines[-1] == "data: [DONE]"
+    for line in lines[:-1]:
+        chunk = json.loads(line.removeprefix("data: "))
+        ids.add(chunk["conversation_id"])
+        for choice in chunk["choices"]:
+            pieces.append(choice["delta"].get("content") or "")
+    assert ids == {conversation_id}
+    stored = httpx.get(f"{url}/v1/conversations/{conversation_id}").json()["messages"]
+    assert [m["role"] for m in stored] == ["user", "assistant"]
+    assert stored[1]["content"] == "".join(pieces) and stored[1]["content"].strip()

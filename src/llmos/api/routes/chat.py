@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -13,8 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.streaming import stream_job
+from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
+from llmos.capabilities.chat.service import OnChunk
 from llmos.kernel import Kernel
+from llmos.kernel.models import KeepAlive
+
+Job = Callable[[ChatModel, threading.Event], ChatResult]
 
 router = APIRouter(tags=["openai"])
 Json = dict[str, Any]
@@ -109,32 +114,57 @@ async def create_completion(
 
 async def _serve(body: Sampling, request: Request, kernel: Kernel, service):
     spec = kernel.registry.resolve("chat", body.model)
-    keep_alive = keep_alive_of(body.keep_alive)
     payload = body.model_dump(exclude_none=True, exclude={"model", "stream", "keep_alive"})
 
-    def job(on_chunk):
+    def job(on_chunk: OnChunk | None) -> Job:
         def run(model: ChatModel, stop: threading.Event) -> ChatResult:
             return service(model, payload, on_chunk=on_chunk, stop=stop)
 
         return run
 
-    if not body.stream:
-        result = await unless_disconnected(
-            request, kernel.run(spec, job(None), keep_alive=keep_alive)
-        )
-        return JSONResponse(result.response)
-
     wants_usage = bool(body.stream_options and body.stream_options.include_usage)
+    return await answer(
+        request,
+        kernel,
+        spec,
+        job,
+        stream=body.stream,
+        wants_usage=wants_usage,
+        keep_alive=keep_alive_of(body.keep_alive),
+    )
+
+
+async def answer(
+    request: Request,
+    kernel: Kernel,
+    spec: ModelSpec,
+    job: Callable[[OnChunk | None], Job],
+    *,
+    stream: bool,
+    wants_usage: bool,
+    keep_alive: KeepAlive,
+    extra: Json | None = None,
+):
+    """Run a chat job through the kernel and answer with JSON or server-sent events.
+
+    ``job(on_chunk)`` makes the kernel job; ``extra`` fields are added to the answer (and to
+    every chunk)."""
+    extra = extra or {}
+    if not stream:
+        running = kernel.run(spec, job(None), keep_alive=keep_alive)
+        result = await unless_disconnected(request, running)
+        return JSONResponse({**result.response, **extra})
 
     def chunks(chunk: Json) -> Iterable[Json]:
         chunk["model"] = spec.name
         chunk.pop("timings", None)
         if chunk.get("choices") or wants_usage:
-            yield chunk
+            yield {**chunk, **extra}
 
     def finish(result: ChatResult) -> Iterable[Json]:
         if not result.streamed:  # it answered whole (a tool call): replay that as chunks
-            yield from _as_chunks(result.response, include_usage=wants_usage)
+            for chunk in _as_chunks(result.response, include_usage=wants_usage):
+                yield {**chunk, **extra}
 
     return await stream_job(
         request,

@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.deps import get_conversations, get_kernel, keep_alive_of
-from llmos.api.disconnect import unless_disconnected
+from llmos.api.routes.chat import Job, answer
 from llmos.capabilities.chat import ChatModel, ChatResult
 from llmos.capabilities.chat.conversation import take_turn
+from llmos.capabilities.chat.service import OnChunk
 from llmos.errors import NotFound
 from llmos.kernel import Kernel
 from llmos.storage import Conversation, ConversationStore
@@ -31,6 +32,7 @@ class Turn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     content: str = Field(min_length=1, description="The user's message.")
+    stream: bool = False
     max_tokens: int | None = Field(None, ge=1)
     temperature: float | None = Field(None, ge=0, le=2)
     keep_alive: str | float | None = None
@@ -87,14 +89,32 @@ async def add_message(
     """Ask in the conversation: the answer is an OpenAI chat completion; both are stored."""
     conversation = _find(store, conversation_id)
     spec = kernel.registry.resolve("chat", conversation.model)
-    options = body.model_dump(exclude_none=True, exclude={"content", "keep_alive"})
+    options = body.model_dump(exclude_none=True, exclude={"content", "keep_alive", "stream"})
 
-    def job(model: ChatModel, stop: threading.Event) -> ChatResult:
-        return take_turn(model, store, conversation_id, body.content, options=options, stop=stop)
+    def job(on_chunk: OnChunk | None) -> Job:
+        def run(model: ChatModel, stop: threading.Event) -> ChatResult:
+            return take_turn(
+                model,
+                store,
+                conversation_id,
+                body.content,
+                options=options,
+                stop=stop,
+                on_chunk=on_chunk,
+            )
 
-    running = kernel.run(spec, job, keep_alive=keep_alive_of(body.keep_alive))
-    result = await unless_disconnected(request, running)
-    return JSONResponse({**result.response, "conversation_id": conversation_id})
+        return run
+
+    return await answer(
+        request,
+        kernel,
+        spec,
+        job,
+        stream=body.stream,
+        wants_usage=True,
+        keep_alive=keep_alive_of(body.keep_alive),
+        extra={"conversation_id": conversation_id},
+    )
 
 
 def _find(store: ConversationStore, conversation_id: str) -> Conversation:

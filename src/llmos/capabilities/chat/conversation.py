@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from llmos.capabilities.chat.service import ChatModel, chat_completion
+from llmos.capabilities.chat.service import ChatModel, OnChunk, chat_completion
 from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json
 from llmos.errors import LlmosError
 from llmos.storage import Conversation, ConversationStore, StoredMessage
@@ -36,14 +36,29 @@ def take_turn(
     *,
     options: Json,
     stop: threading.Event,
+    on_chunk: OnChunk | None = None,
 ) -> ChatResult:
-    """Answer ``question`` in the stored context and store the turn; fold when nearly full."""
+    """Answer ``question`` in the stored context and store the turn; fold when nearly full.
+
+    With ``on_chunk`` the answer streams; the turn is stored once it is complete."""
+    pieces: list[str] = []
+
+    def relay(chunk: Json) -> None:
+        for choice in chunk.get("choices", []):
+            pieces.append((choice.get("delta") or {}).get("content") or "")
+        on_chunk(chunk)
+
+    sink = relay if on_chunk is not None else None
     try:
-        result = _answer(model, store, conversation_id, question, options, stop)
-    except ContextTooLong:
+        result = _answer(model, store, conversation_id, question, options, stop, sink)
+    except ContextTooLong:  # raised before any chunk went out
         if not fold_old_turns(model, store, conversation_id, stop=stop):
             raise  # nothing left to fold: the question alone is too long
-        result = _answer(model, store, conversation_id, question, options, stop)
+        result = _answer(model, store, conversation_id, question, options, stop, sink)
+    if sink is not None:
+        answer = "".join(pieces)
+    else:
+        answer = result.response["choices"][0]["message"].get("content") or ""
     usage = result.response.get("usage", {})
     prompt_tokens = usage.get("prompt_tokens", 0)
     answer_tokens = usage.get("completion_tokens", 0)
@@ -52,7 +67,7 @@ def take_turn(
         conversation_id,
         question=question,
         question_tokens=max(0, prompt_tokens - (before.context_tokens if before else 0)),
-        answer=result.response["choices"][0]["message"].get("content") or "",
+        answer=answer,
         answer_tokens=answer_tokens,
         context_tokens=prompt_tokens + answer_tokens,
     )
@@ -96,8 +111,8 @@ def fold_old_turns(
     return True
 
 
-def _answer(model, store, conversation_id, question, options, stop) -> ChatResult:
+def _answer(model, store, conversation_id, question, options, stop, on_chunk) -> ChatResult:
     conversation = store.get(conversation_id)
     messages = context_messages(conversation, store.messages(conversation_id))
     request = {**options, "messages": [*messages, {"role": "user", "content": question}]}
-    return chat_completion(model, request, on_chunk=None, stop=stop)
+    return chat_completion(model, request, on_chunk=on_chunk, stop=stop)
