@@ -1,0 +1,66 @@
+"""Whisper on CTranslate2 through faster-whisper (no torch), int8 on the CPU."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from llmos.errors import InvalidRequest, MissingExtra, install_extra
+
+log = logging.getLogger(__name__)
+
+
+class WhisperTranscriber:
+    def __init__(self, name: str, model_dir: Path, *, threads: int) -> None:
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as error:
+            raise MissingExtra("faster-whisper", install=install_extra("speech")) from error
+        self.name = name
+        self._model = WhisperModel(
+            str(model_dir),
+            device="cpu",
+            compute_type="int8",  # 2.5x faster than float32 here, for a small accuracy cost
+            cpu_threads=threads,
+            local_files_only=True,
+        )
+
+    def transcribe(
+        self,
+        audio: BinaryIO,
+        *,
+        language: str | None,
+        task: str,
+        prompt: str | None,
+        temperature: float | None,
+        word_timestamps: bool,
+        stop: threading.Event,
+    ) -> tuple[list[Any], Any]:
+        """Decode ``audio`` (any format FFmpeg reads). Returns faster-whisper's segments and info;
+        stops between segments once ``stop`` is set."""
+        try:
+            segments, info = self._model.transcribe(
+                audio,
+                language=language,
+                task=task,
+                initial_prompt=prompt,
+                temperature=temperature if temperature is not None else [0.0, 0.2, 0.4, 0.6, 0.8],
+                word_timestamps=word_timestamps,
+                vad_filter=True,  # skips silence; Silero VAD ships inside faster-whisper
+            )
+        except Exception as error:  # PyAV and the decoder raise many kinds for bad media
+            raise InvalidRequest(
+                f"The file could not be decoded as audio or video ({type(error).__name__}: "
+                f"{error}). Send a format FFmpeg reads, e.g. WAV, MP3, FLAC, OGG, MP4."
+            ) from error
+        decoded = []
+        for segment in segments:  # decoding happens while iterating
+            decoded.append(segment)
+            if stop.is_set():
+                break
+        return decoded, info
+
+    def close(self) -> None:
+        del self._model

