@@ -107,3 +107,23 @@ def test_run_keeps_the_conversation_until_bye(llmos_server):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(">>> ") == 3  # two messages, then /bye ends the session
+
+
+@pytest.mark.slow
+def test_speak_then_transcribe_to_srt(llmos_server, tmp_path):
+    wav, srt = tmp_path / "hello.wav", tmp_path / "hello.srt"
+    said = llmos("speak", "Hello from the command line.", "-o", str(wav), LLMOS_URL=llmos_server)
+    assert said.returncode == 0, said.stderr
+    assert wav.read_bytes()[:4] == b"RIFF"
+    heard = llmos("transcribe", str(wav), "--format", "srt", "-o", str(srt), LLMOS_URL=llmos_server)
+    assert heard.returncode == 0, heard.stderr
+    text = srt.read_text()
+    assert text.startswith("1\n00:00:0") and "command line" in text.lower()
+
+
+def test_transcribe_refuses_a_missing_file_and_a_bad_format(tmp_path):
+    missing = llmos("transcribe", str(tmp_path / "nope.wav"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    (tmp_path / "a.wav").write_bytes(b"RIFF")
+    bad = llmos("transcribe", str(tmp_path / "a.wav"), "--format", "docx")
+    assert bad.returncode == 2 and "--format" in bad.stderr

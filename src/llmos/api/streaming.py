@@ -41,21 +41,7 @@ async def stream_job(
 
     ``chunks`` rewrites each engine chunk into what the client should see (maybe nothing).
     """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    def on_chunk(chunk: Json) -> None:  # called on the worker thread
-        loop.call_soon_threadsafe(queue.put_nowait, chunk)
-
-    task = asyncio.ensure_future(start(on_chunk))
-    task.add_done_callback(lambda _task: queue.put_nowait(_END))
-    try:
-        first = await unless_disconnected(request, queue.get())
-    except BaseException:
-        task.cancel()
-        raise
-    if first is _END:
-        task.result()  # raises the job's error as a normal HTTP error
+    task, queue, first = await _started(request, start)
 
     async def events() -> AsyncIterator[str]:
         item = first
@@ -77,8 +63,57 @@ async def stream_job(
             if not task.done():
                 task.cancel()
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(events(), media_type="text/event-stream", headers=_NO_BUFFERING)
+
+
+async def stream_bytes(
+    request: Request,
+    start: Callable[[Callable[[bytes], None]], Coroutine[Any, Any, Any]],
+    *,
+    media_type: str,
+    header: bytes = b"",
+) -> StreamingResponse:
+    """Run ``start(on_bytes)`` and send the bytes it emits as they come (chunked transfer).
+
+    An error after the first bytes can only end the response early; it is logged."""
+    task, queue, first = await _started(request, start)
+
+    async def body() -> AsyncIterator[bytes]:
+        item = first
+        try:
+            yield header
+            while item is not _END:
+                yield item
+                item = await queue.get()
+            task.result()
+        except Exception:
+            log.exception("a byte stream failed after it started")
+        finally:
+            if not task.done():
+                task.cancel()
+
+    return StreamingResponse(body(), media_type=media_type, headers=_NO_BUFFERING)
+
+
+_NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+async def _started(request: Request, start) -> tuple[asyncio.Future[Any], asyncio.Queue[Any], Any]:
+    """Start the job; wait for its first item (or its end, raising its error) while watching
+    for the client to leave."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def on_item(item: Any) -> None:  # called on the worker thread
+        loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    task = asyncio.ensure_future(start(on_item))
+    task.add_done_callback(lambda _task: queue.put_nowait(_END))
+    try:
+        first = await unless_disconnected(request, queue.get())
+    except BaseException:
+        task.cancel()
+        raise
+    if first is _END:
+        task.result()  # raises the job's error as a normal HTTP error
+    return task, queue, first

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import chat
+from llmos.cli import audio, chat
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
@@ -33,6 +33,8 @@ app = typer.Typer(
 
 app.command("chat")(chat.chat)
 app.command("run")(chat.run)
+app.command("transcribe")(audio.transcribe)
+app.command("speak")(audio.speak)
 
 
 def main() -> None:

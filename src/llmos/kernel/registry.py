@@ -52,6 +52,6 @@ class Registry:
 
 def default_registry() -> Registry:
     """Every capability that ships with llmos."""
-    from llmos.capabilities import chat, embed, transcribe
+    from llmos.capabilities import chat, embed, speak, transcribe
 
-    return Registry([chat.CAPABILITY, embed.CAPABILITY, transcribe.CAPABILITY])
+    return Registry([chat.CAPABILITY, embed.CAPABILITY, transcribe.CAPABILITY, speak.CAPABILITY])

