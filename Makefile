@@ -30,6 +30,9 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/embed.py
+	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/asr.py
+	$(BIN)/python bench/tts.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

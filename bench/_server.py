@@ -60,7 +60,14 @@ def llmos_serve() -> Iterator[tuple[str, float, int]]:
     Model files assembled from packages come from the usual models dir, as for a user."""
     port = free_port()
     with tempfile.TemporaryDirectory() as home:
-        env = {"LLMOS_HOME": home, "LLMOS_PORT": str(port), "LLMOS_LOG_LEVEL": "warning"}
+        from llmos.settings import Settings
+
+        env = {
+            "LLMOS_HOME": home,
+            "LLMOS_MODELS_DIR": str(Settings().models_dir),
+            "LLMOS_PORT": str(port),
+            "LLMOS_LOG_LEVEL": "warning",
+        }
         with running([sys.executable, "-m", "llmos", "serve"], port, env) as (seconds, pid):
             yield f"http://127.0.0.1:{port}", seconds, pid
 
