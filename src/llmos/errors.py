@@ -68,6 +68,12 @@ def install_extra(extra: str) -> str:
     return f"pip install 'llmos[{extra}]'"
 
 
+class CapabilityUnavailable(LlmosError):
+    """llmos cannot do this yet."""
+
+    status, type, code = 501, "server_error", "capability_unavailable"
+
+
 class ServerBusy(LlmosError):
     """A model's queue is full; the client should retry after ``retry_after`` seconds."""
 

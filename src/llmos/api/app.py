@@ -11,7 +11,7 @@ from llmos import __version__
 from llmos.api.auth import ApiKeyMiddleware
 from llmos.api.errors import install_error_handlers
 from llmos.api.limits import BodySizeLimit
-from llmos.api.routes import audio, chat, conversations, embeddings, system
+from llmos.api.routes import audio, chat, conversations, embeddings, system, video
 from llmos.kernel import Kernel, default_registry
 from llmos.settings import Settings
 from llmos.storage import ConversationStore
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(conversations.router)
     app.include_router(embeddings.router)
     app.include_router(audio.router)
+    app.include_router(video.router)
     app.add_middleware(BodySizeLimit, max_upload_mb=settings.max_upload_mb)
     app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)  # added last: runs first
     return app

@@ -1,11 +1,15 @@
-"""``llmos transcribe`` and ``llmos speak``, through the server."""
+"""``llmos transcribe``, ``speak`` and ``subtitle``, through the server."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
 
@@ -41,9 +45,7 @@ def transcribe(
     if output is None:
         print(text, end="" if text.endswith("\n") else "\n")
         return
-    partial = output.with_name(f".{output.name}.partial")
-    partial.write_text(text)
-    partial.replace(output)
+    _write_atomically(output, text)
     console.print(f"wrote {output}")
 
 
@@ -60,3 +62,71 @@ def speak(
     with client_for(url, api_key) as client, console.status("speaking…"):
         size = or_exit(lambda: client.speak(text, output, response_format=response_format))
     console.print(f"wrote {output} ({size:,} bytes)")
+
+
+def subtitle(
+    video: Annotated[Path, typer.Argument(help="A video (or audio) file.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="out.srt or out.vtt [default: VIDEO.srt]")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Spoken language; detected if absent.")
+    ] = None,
+    translate_to: Annotated[
+        str | None, typer.Option(help="Subtitle language; only 'en' so far.")
+    ] = None,
+    burn: Annotated[
+        bool, typer.Option(help="Also write VIDEO.subtitled.mp4 with the subtitles drawn in.")
+    ] = False,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+) -> None:
+    """Subtitles for a video, as SRT or WebVTT; --burn draws them into a copy (needs ffmpeg)."""
+    if not video.is_file():
+        errors.print(f"[red]error:[/] no such file: {video}")
+        raise typer.Exit(2)
+    output = output or video.with_suffix(".srt")
+    if output.suffix not in (".srt", ".vtt"):
+        errors.print("[red]error:[/] --output must end in .srt or .vtt")
+        raise typer.Exit(2)
+    if burn and shutil.which("ffmpeg") is None:
+        errors.print("[red]error:[/] --burn needs ffmpeg: apt-get install ffmpeg")
+        raise typer.Exit(2)
+    with client_for(url, api_key) as client, console.status(f"listening to {video.name}…"):
+        text = or_exit(
+            lambda: client.subtitles(
+                video,
+                response_format=output.suffix[1:],
+                language=language,
+                translate_to=translate_to,
+            )
+        )
+    _write_atomically(output, text)
+    console.print(f"wrote {output}")
+    if burn:
+        burned = video.with_name(f"{video.stem}.subtitled.mp4")
+        with console.status("drawing the subtitles into the video…"):
+            _burn(video, output, burned)
+        console.print(f"wrote {burned}")
+
+
+def _burn(video: Path, subtitles: Path, out: Path) -> None:
+    partial = out.with_name(f".{out.stem}.partial.mp4")
+    with tempfile.TemporaryDirectory() as folder:
+        # a plain path: ffmpeg's filter syntax treats : , ' [ ] in file names specially
+        plain = Path(folder) / f"subtitles{subtitles.suffix}"
+        shutil.copyfile(subtitles, plain)
+        command = ["ffmpeg", "-y", "-loglevel", "error", "-i", str(video)]
+        command += ["-vf", f"subtitles={plain}", "-c:a", "copy", str(partial)]
+        done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        errors.print(f"[red]error:[/] ffmpeg failed: {escape(done.stderr.strip())}")
+        raise typer.Exit(1)
+    partial.replace(out)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    partial.replace(path)

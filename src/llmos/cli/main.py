@@ -35,6 +35,7 @@ app.command("chat")(chat.chat)
 app.command("run")(chat.run)
 app.command("transcribe")(audio.transcribe)
 app.command("speak")(audio.speak)
+app.command("subtitle")(audio.subtitle)
 
 
 def main() -> None:

@@ -134,10 +134,26 @@ class LlmosClient:
             data["language"] = language
         if word_timestamps:
             data["timestamp_granularities[]"] = ["word", "segment"]
-        with audio.open("rb") as file:
-            files = {"file": (audio.name, file)}
+        return self._upload("/v1/audio/transcriptions", audio, data)
+
+    def subtitles(
+        self,
+        video: Path,
+        *,
+        response_format: str = "srt",
+        language: str | None = None,
+        translate_to: str | None = None,
+    ) -> str:
+        """SRT or WebVTT subtitles for a video."""
+        data = {"response_format": response_format, "language": language}
+        data["translate_to"] = translate_to
+        data = {key: value for key, value in data.items() if value}
+        return self._upload("/v1/video/subtitles", video, data)
+
+    def _upload(self, path: str, file_path: Path, data: dict[str, Any]) -> str:
+        with file_path.open("rb") as file:
             try:
-                response = self._http.post("/v1/audio/transcriptions", data=data, files=files)
+                response = self._http.post(path, data=data, files={"file": (file_path.name, file)})
             except httpx.TransportError as error:
                 raise self._unreachable(error) from error
         _raise_for(response)

@@ -51,7 +51,7 @@ async def create_transcription(
         temperature=temperature,
         word_timestamps="word" in (timestamp_granularities or ()),
     )
-    return await _serve(request, kernel, file, model, options, response_format)
+    return await transcription_response(request, kernel, file, model, options, response_format)
 
 
 @router.post("/v1/audio/translations")
@@ -66,10 +66,10 @@ async def create_translation(
 ) -> Response:
     """Speech in any language to English text."""
     options = TranscribeOptions(prompt=prompt, temperature=temperature, translate=True)
-    return await _serve(request, kernel, file, model, options, response_format)
+    return await transcription_response(request, kernel, file, model, options, response_format)
 
 
-async def _serve(
+async def transcription_response(
     request: Request,
     kernel: Kernel,
     upload: UploadFile,

@@ -1,0 +1,76 @@
+"""Subtitles for a video made in the test: a still image plus speech that Piper synthesised."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+
+from tests.e2e.test_transcription import speak
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SPOKEN = "Welcome to the quarterly review. Sales grew in every region this year."
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("video")
+    (folder / "speech.wav").write_bytes(speak(SPOKEN))
+    ffmpeg = ["ffmpeg", "-y", "-loglevel", "error"]
+    subprocess.run(
+        [*ffmpeg, "-f", "lavfi", "-i", "color=c=navy:s=320x240", "-frames:v", "1", "still.png"],
+        cwd=folder,
+        check=True,
+    )
+    inputs = ["-loop", "1", "-i", "still.png", "-i", "speech.wav", "-shortest"]
+    codecs = ["-c:v", "libx264", "-tune", "stillimage", "-pix_fmt", "yuv420p", "-c:a", "aac"]
+    subprocess.run([*ffmpeg, *inputs, *codecs, "talk.mp4"], cwd=folder, check=True)
+    return folder / "talk.mp4"
+
+
+def test_a_video_gets_subtitles_with_the_spoken_words(llmos_server, video):
+    with video.open("rb") as file:
+        response = httpx.post(
+            f"{llmos_server}/v1/video/subtitles",
+            files={"file": ("talk.mp4", file, "video/mp4")},
+            data={"response_format": "srt", "language": "en"},
+            timeout=120,
+        )
+    assert response.status_code == 200, response.text
+    srt = response.text.lower()
+    assert srt.startswith("1\n00:00:00")
+    assert "quarterly review" in srt and "region" in srt
+
+
+def test_translating_subtitles_says_it_is_not_available_yet(llmos_server, video):
+    with video.open("rb") as file:
+        response = httpx.post(
+            f"{llmos_server}/v1/video/subtitles",
+            files={"file": ("talk.mp4", file, "video/mp4")},
+            data={"translate_to": "fr"},
+        )
+    assert response.status_code == 501
+    assert "no translation capability" in response.json()["error"]["message"]
+
+
+def test_the_cli_writes_vtt_and_burns_the_subtitles_into_a_copy(llmos_server, video):
+    vtt = video.with_name("talk.vtt")
+    done = subprocess.run(
+        [sys.executable, "-m", "llmos", "subtitle", str(video), "-o", str(vtt), "--burn"],
+        env={**os.environ, "LLMOS_URL": llmos_server},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert vtt.read_text().startswith("WEBVTT") and "review" in vtt.read_text().lower()
+    burned = video.with_name("talk.subtitled.mp4")
+    with av.open(str(burned)) as container, av.open(str(video)) as original:
+        assert container.streams.video and container.streams.audio
+        assert abs(container.duration - original.duration) < 0.5 * av.time_base
