@@ -154,3 +154,27 @@ def test_an_unsupported_response_format_is_a_400(llmos_server, speech):
     )
     assert response.status_code == 400
     assert "srt" in response.json()["error"]["message"]
+
+
+def test_a_streamed_transcription_reports_progress_then_the_result(llmos_server, speech):
+    import json
+
+    with httpx.stream(
+        "POST",
+        f"{llmos_server}/v1/audio/transcriptions",
+        files={"file": ("speech.wav", speech, "audio/wav")},
+        data={"stream": "true", "response_format": "srt"},
+        timeout=60,
+    ) as response:
+        assert response.status_code == 200
+        events = [
+            json.loads(line.removeprefix("data: "))
+            for line in response.iter_lines()
+            if line.startswith("data: {")
+        ]
+    deltas = [e for e in events if e["type"] == "transcript.text.delta"]
+    assert deltas and events[-1]["type"] == "transcript.text.done"
+    done = [d["seconds_done"] for d in deltas]
+    assert done == sorted(done) and 0 < done[-1] <= deltas[-1]["duration"] + 0.5
+    assert events[-1]["response"].startswith("1\n00:00:0")
+    assert "report" in events[-1]["text"].lower()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -36,10 +36,9 @@ class WhisperTranscriber:
         prompt: str | None,
         temperature: float | None,
         word_timestamps: bool,
-        stop: threading.Event,
-    ) -> tuple[list[Any], Any]:
-        """Decode ``audio`` (any format FFmpeg reads). Returns faster-whisper's segments and info;
-        stops between segments once ``stop`` is set."""
+    ) -> tuple[Iterator[Any], Any]:
+        """Decode ``audio`` (any format FFmpeg reads). Returns faster-whisper's segments, which
+        are recognised while they are iterated, and the audio's info (duration, language)."""
         try:
             segments, info = self._model.transcribe(
                 audio,
@@ -55,12 +54,7 @@ class WhisperTranscriber:
                 f"The file could not be decoded as audio or video ({type(error).__name__}: "
                 f"{error}). Send a format FFmpeg reads, e.g. WAV, MP3, FLAC, OGG, MP4."
             ) from error
-        decoded = []
-        for segment in segments:  # decoding happens while iterating
-            decoded.append(segment)
-            if stop.is_set():
-                break
-        return decoded, info
+        return segments, info
 
     def close(self) -> None:
         del self._model

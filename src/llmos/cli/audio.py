@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -10,8 +11,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.progress import Progress, TextColumn
 
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
+from llmos.sdk import ApiError
 
 FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
 
@@ -36,17 +39,32 @@ def transcribe(
     if not file.is_file():
         errors.print(f"[red]error:[/] no such file: {file}")
         raise typer.Exit(2)
-    with client_for(url, api_key) as client, console.status(f"transcribing {file.name}…"):
-        text = or_exit(
-            lambda: client.transcribe(
-                file, response_format=format, language=language, word_timestamps=word_timestamps
-            )
+    with client_for(url, api_key) as client:
+        events = client.transcribe_events(
+            file, response_format=format, language=language, word_timestamps=word_timestamps
         )
+        rendered = or_exit(lambda: _follow(events, file.name))
+    text = rendered if isinstance(rendered, str) else json.dumps(rendered, ensure_ascii=False)
     if output is None:
         print(text, end="" if text.endswith("\n") else "\n")
         return
     _write_atomically(output, text)
     console.print(f"wrote {output}")
+
+
+def _follow(events, name: str) -> str | dict:
+    """Show a progress bar by seconds of audio done; return the final rendered response."""
+    columns = (*Progress.get_default_columns(), TextColumn("{task.fields[seconds]}"))
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task(f"transcribing {name}", total=None, seconds="")
+        for event in events:
+            if event["type"] == "transcript.text.delta":
+                done, total = event["seconds_done"], event["duration"]
+                seconds = f"{done:.0f}/{total:.0f} s of audio"
+                progress.update(task, total=total, completed=done, seconds=seconds)
+            elif event["type"] == "transcript.text.done":
+                return event["response"]
+    raise ApiError(500, "The server ended the transcription without a result.")
 
 
 def speak(

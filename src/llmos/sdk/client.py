@@ -102,23 +102,11 @@ class LlmosClient:
             "stream": True,
         }
         body = {key: value for key, value in body.items() if value is not None}
-        try:
-            with self._http.stream("POST", "/v1/chat/completions", json=body) as response:
-                if response.is_error:
-                    response.read()
-                    _raise_for(response)
-                for line in response.iter_lines():
-                    data = line.removeprefix("data: ")
-                    if not line.startswith("data: ") or data == "[DONE]":
-                        continue
-                    chunk = json.loads(data)
-                    if "error" in chunk:
-                        raise ApiError(500, chunk["error"]["message"])
-                    for choice in chunk.get("choices", []):
-                        if text := (choice.get("delta") or {}).get("content"):
-                            yield text
-        except httpx.TransportError as error:
-            raise self._unreachable(error) from error
+        request = self._http.build_request("POST", "/v1/chat/completions", json=body)
+        for chunk in self._events(request):
+            for choice in chunk.get("choices", []):
+                if text := (choice.get("delta") or {}).get("content"):
+                    yield text
 
     def transcribe(
         self,
@@ -135,6 +123,48 @@ class LlmosClient:
         if word_timestamps:
             data["timestamp_granularities[]"] = ["word", "segment"]
         return self._upload("/v1/audio/transcriptions", audio, data)
+
+    def transcribe_events(
+        self,
+        audio: Path,
+        *,
+        response_format: str = "json",
+        language: str | None = None,
+        word_timestamps: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Transcribe with progress: one event per recognised segment (``seconds_done`` of
+        ``duration``), then a ``transcript.text.done`` event carrying the rendered response."""
+        data: dict[str, Any] = {"response_format": response_format, "stream": "true"}
+        if language:
+            data["language"] = language
+        if word_timestamps:
+            data["timestamp_granularities[]"] = ["word", "segment"]
+        with audio.open("rb") as file:
+            request = self._http.build_request(
+                "POST", "/v1/audio/transcriptions", data=data, files={"file": (audio.name, file)}
+            )
+            yield from self._events(request)
+
+    def _events(self, request: httpx.Request) -> Iterator[dict[str, Any]]:
+        """The JSON events of a server-sent event stream."""
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise self._unreachable(error) from error
+        try:
+            if response.is_error:
+                response.read()
+                _raise_for(response)
+            for line in response.iter_lines():
+                data = line.removeprefix("data: ")
+                if not line.startswith("data: ") or data == "[DONE]":
+                    continue
+                event = json.loads(data)
+                if "error" in event:
+                    raise ApiError(500, event["error"]["message"])
+                yield event
+        finally:
+            response.close()
 
     def subtitles(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -11,11 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.deps import get_kernel
 from llmos.api.disconnect import unless_disconnected
-from llmos.api.streaming import stream_bytes
+from llmos.api.streaming import stream_bytes, stream_job
 from llmos.capabilities.speak import STREAMED_FORMATS, Speaker, SpeechResult, speak, wav_header
 from llmos.capabilities.speak.service import check_text
 from llmos.capabilities.transcribe import (
     FORMATS,
+    Segment,
     TranscribeOptions,
     Transcription,
     render,
@@ -43,15 +45,22 @@ async def create_transcription(
     timestamp_granularities: Annotated[
         list[str] | None, Form(alias="timestamp_granularities[]")
     ] = None,
+    stream: Annotated[bool, Form(description="Server-sent events, one per segment.")] = False,
     kernel: Kernel = Depends(get_kernel),
 ) -> Response:
+    """Speech to text. With ``stream=true`` the answer is server-sent events: a
+    ``transcript.text.delta`` per segment as it is recognised (with the seconds done, for
+    progress), then ``transcript.text.done`` with the whole text and the ``response_format``
+    rendering."""
     options = TranscribeOptions(
         language=language,
         prompt=prompt,
         temperature=temperature,
         word_timestamps="word" in (timestamp_granularities or ()),
     )
-    return await transcription_response(request, kernel, file, model, options, response_format)
+    return await transcription_response(
+        request, kernel, file, model, options, response_format, stream=stream
+    )
 
 
 @router.post("/v1/audio/translations")
@@ -76,6 +85,8 @@ async def transcription_response(
     model: str | None,
     options: TranscribeOptions,
     response_format: str,
+    *,
+    stream: bool = False,
 ) -> Response:
     if response_format not in FORMATS:
         raise InvalidRequest(
@@ -86,10 +97,37 @@ async def transcription_response(
     if upload.size == 0:
         raise InvalidRequest("The uploaded file is empty.")
 
-    def job(whisper: Transcriber, stop: threading.Event) -> Transcription:
-        return transcribe(whisper, upload.file, options=options, stop=stop)
+    def job(on_segment=None):
+        def run(whisper: Transcriber, stop: threading.Event) -> Transcription:
+            return transcribe(
+                whisper, upload.file, options=options, stop=stop, on_segment=on_segment
+            )
 
-    result = await unless_disconnected(request, kernel.run(spec, job))
+        return run
+
+    if stream:
+
+        def start(on_event):
+            def on_segment(segment: Segment, duration: float) -> None:
+                on_event(
+                    {
+                        "type": "transcript.text.delta",
+                        "delta": segment.text,
+                        "segment": asdict(segment),
+                        "seconds_done": segment.end,
+                        "duration": duration,
+                    }
+                )
+
+            return kernel.run(spec, job(on_segment))
+
+        def finish(result: Transcription):
+            rendered = render(result, response_format)
+            yield {"type": "transcript.text.done", "text": result.text, "response": rendered}
+
+        return await stream_job(request, start, chunks=lambda event: [event], finish=finish)
+
+    result = await unless_disconnected(request, kernel.run(spec, job()))
     body = render(result, response_format)
     if isinstance(body, dict):
         return JSONResponse(body)

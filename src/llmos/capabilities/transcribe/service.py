@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, Protocol
 
 from llmos.capabilities.base import Capability, LoadContext, LoadedModel, ModelSpec, Usage
@@ -23,8 +24,7 @@ class Transcriber(LoadedModel, Protocol):
         prompt: str | None,
         temperature: float | None,
         word_timestamps: bool,
-        stop: threading.Event,
-    ) -> tuple[list[Any], Any]: ...
+    ) -> tuple[Iterator[Any], Any]: ...
 
 
 def transcribe(
@@ -33,8 +33,12 @@ def transcribe(
     *,
     options: TranscribeOptions = TranscribeOptions(),
     stop: threading.Event | None = None,
+    on_segment: Callable[[Segment, float], None] | None = None,
 ) -> Transcription:
-    """Text, language and timed segments (and words, if asked) of the speech in ``audio``."""
+    """Text, language and timed segments (and words, if asked) of the speech in ``audio``.
+
+    ``on_segment(segment, duration)`` hears of each segment as it is recognised (progress);
+    once ``stop`` is set, recognition ends after the current segment."""
     raw, info = model.transcribe(
         audio,
         language=options.language,
@@ -42,12 +46,12 @@ def transcribe(
         prompt=options.prompt,
         temperature=options.temperature,
         word_timestamps=options.word_timestamps,
-        stop=stop or threading.Event(),
     )
     if info.duration <= 0:
         raise InvalidRequest("The audio is 0 seconds long: there is nothing to transcribe.")
-    segments = tuple(
-        Segment(
+    segments: list[Segment] = []
+    for index, s in enumerate(raw):  # recognition happens while iterating
+        segment = Segment(
             id=index,
             start=round(float(s.start), 3),
             end=round(float(s.end), 3),
@@ -59,13 +63,16 @@ def transcribe(
                 for w in (s.words or ())
             ),
         )
-        for index, s in enumerate(raw)
-    )
+        segments.append(segment)
+        if on_segment is not None:
+            on_segment(segment, float(info.duration))
+        if stop is not None and stop.is_set():
+            break
     return Transcription(
         text=" ".join(s.text for s in segments if s.text),
         language=info.language,
         duration=round(float(info.duration), 3),
-        segments=segments,
+        segments=tuple(segments),
         usage=Usage(media_seconds=float(info.duration)),
     )
 
