@@ -65,6 +65,7 @@ def test_voices_are_listed(llmos_server):
     [
         ({"input": "  "}, "empty"),
         ({"input": "hi", "response_format": "aac"}, "not supported"),
+        ({"input": "hi", "response_format": "ogg"}, "mp3, flac, opus"),
         ({"input": "hi", "speed": 10}, "speed"),
         ({"input": "x" * 5000}, "4096"),
         ({"input": "hi", "voice": "bob"}, "Unknown voice"),
@@ -75,3 +76,27 @@ def test_bad_speech_requests_say_what_is_wrong(llmos_server, body, fragment):
     response = httpx.post(f"{llmos_server}/v1/audio/speech", json=body)
     assert response.status_code in (400, 404), response.text
     assert fragment in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("response_format", "codec"), [("mp3", "mp3"), ("flac", "flac"), ("opus", "opus")]
+)
+def test_compressed_formats_decode_to_the_spoken_audio(client, response_format, codec):
+    import io
+
+    import av
+
+    audio = client.audio.speech.create(
+        model="tts-1", voice="alloy", input=SENTENCES, response_format=response_format
+    ).content
+    with av.open(io.BytesIO(audio)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.name.startswith(codec)  # the mp3 decoder is "mp3float"
+        samples = sum(frame.samples for frame in container.decode(stream))
+        seconds = samples / stream.codec_context.sample_rate
+    assert 3 < seconds < 15, seconds
+    if response_format == "mp3":  # and it is still the same words
+        text = client.audio.transcriptions.create(
+            model="whisper-1", file=("speech.mp3", audio, "audio/mpeg"), language="en"
+        ).text
+        assert jiwer.wer(words(SENTENCES), words(text)) < 0.15, text

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from llmos.api.deps import get_kernel
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.streaming import stream_bytes, stream_job
+from llmos.backends.audio_encoder import ENCODINGS, AudioEncoder
+from llmos.backends.audio_encoder import MEDIA_TYPES as ENCODED_MEDIA_TYPES
 from llmos.capabilities.speak import STREAMED_FORMATS, Speaker, SpeechResult, speak, wav_header
 from llmos.capabilities.speak.service import check_text
 from llmos.capabilities.transcribe import (
@@ -162,10 +164,11 @@ async def create_speech(
 ) -> Response:
     """Speech audio, streamed sentence by sentence: the first sentence plays while the rest is
     still being synthesised."""
-    if body.response_format not in STREAMED_FORMATS:
+    formats = (*STREAMED_FORMATS, *ENCODINGS)
+    if body.response_format not in formats:
         raise InvalidRequest(
-            f"response_format {body.response_format!r} is not supported yet; use "
-            f"{' or '.join(STREAMED_FORMATS)} (16-bit mono, 22.05 kHz)."
+            f"response_format {body.response_format!r} is not supported; use one of "
+            f"{', '.join(formats)}."
         )
     if body.voice not in VOICES and body.voice not in OPENAI_VOICES:
         raise InvalidRequest(f"Unknown voice {body.voice!r}; see GET /v1/audio/voices.")
@@ -173,16 +176,30 @@ async def create_speech(
     model = None if body.model in OPENAI_TTS_MODELS else body.model
     spec = kernel.registry.resolve("speak", model)
 
-    def start(on_audio):
+    encoded = body.response_format in ENCODINGS
+
+    def start(on_bytes):
         def job(speaker: Speaker, stop: threading.Event) -> SpeechResult:
-            return speak(speaker, body.input, speed=body.speed, on_audio=on_audio, stop=stop)
+            # encoding runs here, on the model's thread, never on the event loop
+            encoder = AudioEncoder(body.response_format, speaker.sample_rate) if encoded else None
+
+            def on_audio(pcm: bytes) -> None:
+                data = encoder.encode(pcm) if encoder else pcm
+                if data:
+                    on_bytes(data)
+
+            result = speak(speaker, body.input, speed=body.speed, on_audio=on_audio, stop=stop)
+            if encoder and (tail := encoder.finish()):
+                on_bytes(tail)
+            return result
 
         return kernel.run(spec, job)
 
     wav = body.response_format == "wav"
+    media_types = {"wav": "audio/wav", "pcm": "audio/pcm", **ENCODED_MEDIA_TYPES}
     return await stream_bytes(
         request,
         start,
-        media_type="audio/wav" if wav else "audio/pcm",
+        media_type=media_types[body.response_format],
         header=wav_header(VOICES["joe"]["sample_rate"]) if wav else b"",
     )
