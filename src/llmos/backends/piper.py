@@ -24,7 +24,8 @@ class PiperSpeaker:
         self._voice = PiperVoice.load(model, config_path=config)
         self.sample_rate = int(self._voice.config.sample_rate)
 
-    def say(self, text: str, *, speed: float) -> bytes:
+    def say(self, text: str, *, speed: float, voice: str | None = None) -> bytes:
+        """``voice`` is ignored: one Piper model is one voice."""
         config = self._config(length_scale=1.0 / speed)
         return b"".join(chunk.audio_int16_bytes for chunk in self._voice.synthesize(text, config))
 

@@ -15,6 +15,7 @@ from llmos.api.disconnect import unless_disconnected
 from llmos.api.streaming import stream_bytes, stream_job
 from llmos.backends.audio_encoder import ENCODINGS, AudioEncoder
 from llmos.backends.audio_encoder import MEDIA_TYPES as ENCODED_MEDIA_TYPES
+from llmos.backends.espeak import espeak_voices
 from llmos.capabilities.speak import STREAMED_FORMATS, Speaker, SpeechResult, speak, wav_header
 from llmos.capabilities.speak.service import check_text
 from llmos.capabilities.transcribe import (
@@ -141,7 +142,11 @@ class SpeechRequest(BaseModel):
 
     input: str = Field(description="The text to say, at most 4096 characters.")
     model: str | None = Field(None, description="Voice model; OpenAI's tts-1 names work too.")
-    voice: str = Field("joe", description="See GET /v1/audio/voices; OpenAI's names map to joe.")
+    voice: str = Field(
+        "joe",
+        description="joe (English), or a language code for eSpeak NG (de, fr, …); OpenAI's "
+        "voice names map to joe. See GET /v1/audio/voices.",
+    )
     response_format: str = "wav"
     speed: float = Field(1.0, ge=0.25, le=4.0)
     stream_format: str | None = None  # OpenAI's; audio always streams here
@@ -149,13 +154,31 @@ class SpeechRequest(BaseModel):
 
 OPENAI_VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage"}
 OPENAI_VOICES |= {"shimmer", "verse", "marin", "cedar"}
-VOICES = {"joe": {"id": "joe", "language": "en-US", "model": "piper-joe", "sample_rate": 22050}}
+PIPER_VOICES = {"joe": {"id": "joe", "language": "en-US", "model": "piper-joe"}}
+SAMPLE_RATE = 22050  # of every voice: Piper joe and eSpeak NG
 OPENAI_TTS_MODELS = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts"}
 
 
 @router.get("/v1/audio/voices")
 async def list_voices() -> dict:
-    return {"object": "list", "data": list(VOICES.values())}
+    """Piper's natural English voice, then an eSpeak NG voice per language (if installed)."""
+    espeak = [
+        {"id": code, "language": name, "model": "espeak-ng"}
+        for code, name in sorted(espeak_voices().items())
+    ]
+    voices = [*PIPER_VOICES.values(), *espeak]
+    return {"object": "list", "data": [{**v, "sample_rate": SAMPLE_RATE} for v in voices]}
+
+
+def _voice_model(voice: str, model: str | None) -> tuple[str, str | None]:
+    """(model name, voice for that model) for a request's ``voice`` and ``model``."""
+    if model not in (None, *OPENAI_TTS_MODELS):
+        return model, voice
+    if voice in PIPER_VOICES or voice in OPENAI_VOICES:
+        return "piper-joe", None
+    if voice in espeak_voices():
+        return "espeak-ng", voice
+    raise InvalidRequest(f"Unknown voice {voice!r}; see GET /v1/audio/voices.")
 
 
 @router.post("/v1/audio/speech")
@@ -170,10 +193,8 @@ async def create_speech(
             f"response_format {body.response_format!r} is not supported; use one of "
             f"{', '.join(formats)}."
         )
-    if body.voice not in VOICES and body.voice not in OPENAI_VOICES:
-        raise InvalidRequest(f"Unknown voice {body.voice!r}; see GET /v1/audio/voices.")
+    model, voice = _voice_model(body.voice, body.model)
     check_text(body.input)  # before the kernel: bad input must not wait for a model to load
-    model = None if body.model in OPENAI_TTS_MODELS else body.model
     spec = kernel.registry.resolve("speak", model)
 
     encoded = body.response_format in ENCODINGS
@@ -188,7 +209,9 @@ async def create_speech(
                 if data:
                     on_bytes(data)
 
-            result = speak(speaker, body.input, speed=body.speed, on_audio=on_audio, stop=stop)
+            result = speak(
+                speaker, body.input, speed=body.speed, voice=voice, on_audio=on_audio, stop=stop
+            )
             if encoder and (tail := encoder.finish()):
                 on_bytes(tail)
             return result
@@ -201,5 +224,5 @@ async def create_speech(
         request,
         start,
         media_type=media_types[body.response_format],
-        header=wav_header(VOICES["joe"]["sample_rate"]) if wav else b"",
+        header=wav_header(SAMPLE_RATE) if wav else b"",
     )

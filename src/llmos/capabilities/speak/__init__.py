@@ -2,6 +2,7 @@
 
 from llmos.capabilities.speak.service import (
     CAPABILITY,
+    ESPEAK,
     PIPER_JOE,
     STREAMED_FORMATS,
     Speaker,
@@ -13,6 +14,7 @@ from llmos.capabilities.speak.service import (
 
 __all__ = [
     "CAPABILITY",
+    "ESPEAK",
     "PIPER_JOE",
     "STREAMED_FORMATS",
     "Speaker",

@@ -23,7 +23,7 @@ class Speaker(LoadedModel, Protocol):
     name: str
     sample_rate: int
 
-    def say(self, text: str, *, speed: float) -> bytes: ...
+    def say(self, text: str, *, speed: float, voice: str | None = None) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def speak(
     text: str,
     *,
     speed: float = 1.0,
+    voice: str | None = None,
     on_audio: Callable[[bytes], None],
     stop: threading.Event,
 ) -> SpeechResult:
@@ -76,7 +77,7 @@ def speak(
     for piece in pieces:
         if stop.is_set():
             break
-        pcm = model.say(piece, speed=speed)
+        pcm = model.say(piece, speed=speed, voice=voice)
         samples += len(pcm) // 2
         on_audio(pcm)
     return SpeechResult(
@@ -120,6 +121,26 @@ PIPER_JOE = ModelSpec(
     licence="voice MIT (CC0 dataset, fine-tuned from lessac); piper-tts GPL-3.0",
 )
 
+
+def _load_espeak(_context: LoadContext) -> Speaker:
+    from llmos.backends.espeak import EspeakSpeaker
+
+    return EspeakSpeaker()
+
+
+ESPEAK = ModelSpec(
+    name="espeak-ng",
+    capability="speak",
+    description="eSpeak NG: about 100 languages, robotic; each voice is a language code",
+    memory_bytes=16 * 2**20,  # a subprocess per sentence; nothing stays loaded
+    threads=1,
+    load=_load_espeak,
+    install="apt-get install espeak-ng",
+    licence="GPL-3.0 (Debian espeak-ng, run as a separate program)",
+)
+
 CAPABILITY = Capability(
-    name="speak", description="Text to speech, streamed sentence by sentence", models=(PIPER_JOE,)
+    name="speak",
+    description="Text to speech, streamed sentence by sentence",
+    models=(PIPER_JOE, ESPEAK),
 )
