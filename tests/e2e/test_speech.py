@@ -92,7 +92,7 @@ def test_other_languages_are_spoken_by_espeak(client):
         ({"input": "hi", "speed": 10}, "speed"),
         ({"input": "x" * 5000}, "4096"),
         ({"input": "hi", "voice": "bob"}, "Unknown voice"),
-        ({"input": "hi", "model": "espeak-ng", "voice": "klingon"}, "no voice 'klingon'"),
+        ({"input": "hi", "model": "espeak-ng", "voice": "klingon"}, "Unknown voice 'klingon'"),
         ({"input": "hi", "model": "nope"}, "does not exist"),
     ],
 )

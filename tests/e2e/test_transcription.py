@@ -178,3 +178,14 @@ def test_a_streamed_transcription_reports_progress_then_the_result(llmos_server,
     assert done == sorted(done) and 0 < done[-1] <= deltas[-1]["duration"] + 0.5
     assert events[-1]["response"].startswith("1\n00:00:0")
     assert "report" in events[-1]["text"].lower()
+
+
+def test_an_unknown_language_code_is_a_400_that_says_so(llmos_server, speech):
+    response = httpx.post(
+        f"{llmos_server}/v1/audio/transcriptions",
+        files={"file": ("speech.wav", speech, "audio/wav")},
+        data={"language": "xx"},
+        timeout=60,
+    )
+    assert response.status_code == 400
+    assert "not a Whisper language code" in response.json()["error"]["message"]

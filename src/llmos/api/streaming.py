@@ -88,6 +88,7 @@ async def stream_bytes(
             task.result()
         except Exception:
             log.exception("a byte stream failed after it started")
+            raise  # the connection drops: the client must not take a cut-off body as whole
         finally:
             if not task.done():
                 task.cancel()

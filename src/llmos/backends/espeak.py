@@ -6,7 +6,7 @@ import functools
 import shutil
 import subprocess
 
-from llmos.errors import InvalidRequest, MissingExtra
+from llmos.errors import InvalidRequest, LlmosError, MissingExtra
 
 INSTALL = "apt-get install espeak-ng"
 SAMPLE_RATE = 22050  # what espeak-ng writes
@@ -18,9 +18,12 @@ def espeak_voices() -> dict[str, str]:
     """Language code -> language name, as ``espeak-ng --voices`` lists them ({} if missing)."""
     if shutil.which("espeak-ng") is None:
         return {}
-    listing = subprocess.run(
-        ["espeak-ng", "--voices"], capture_output=True, text=True, check=True
-    ).stdout
+    try:
+        listing = subprocess.run(
+            ["espeak-ng", "--voices"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
     voices = {}
     for line in listing.splitlines()[1:]:
         fields = line.split()
@@ -41,9 +44,17 @@ class EspeakSpeaker:
         voice = voice or "en-us"
         if voice not in espeak_voices():
             raise InvalidRequest(f"eSpeak NG has no voice {voice!r}; see GET /v1/audio/voices.")
-        command = ["espeak-ng", "--stdout", "-v", voice, "-s", str(round(WORDS_PER_MINUTE * speed))]
-        wav = subprocess.run([*command, text], capture_output=True, check=True).stdout
-        return wav[wav.index(b"data") + 8 :]  # 16-bit mono PCM after the streaming WAV header
+        rate = str(round(WORDS_PER_MINUTE * speed))
+        # "--" ends the options: a text starting with "-" must never be read as one
+        command = ["espeak-ng", "--stdout", "-v", voice, "-s", rate, "--", text]
+        try:
+            wav = subprocess.run(
+                command, capture_output=True, check=True, timeout=60, stdin=subprocess.DEVNULL
+            ).stdout
+        except (OSError, subprocess.SubprocessError) as error:
+            raise LlmosError(f"eSpeak NG failed: {error}") from error
+        start = wav.find(b"data")
+        return wav[start + 8 :] if start >= 0 else b""  # 16-bit PCM after the streaming header
 
     def close(self) -> None:
         pass

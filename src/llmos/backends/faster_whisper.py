@@ -39,6 +39,13 @@ class WhisperTranscriber:
     ) -> tuple[Iterator[Any], Any]:
         """Decode ``audio`` (any format FFmpeg reads). Returns faster-whisper's segments, which
         are recognised while they are iterated, and the audio's info (duration, language)."""
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        if language is not None and language not in _LANGUAGE_CODES:
+            raise InvalidRequest(
+                f"'language' {language!r} is not a Whisper language code (e.g. en, de, zh)."
+            )
+        _check_duration(audio)
         try:
             segments, info = self._model.transcribe(
                 audio,
@@ -49,6 +56,8 @@ class WhisperTranscriber:
                 word_timestamps=word_timestamps,
                 vad_filter=True,  # skips silence; Silero VAD ships inside faster-whisper
             )
+        except MemoryError:
+            raise
         except Exception as error:  # PyAV and the decoder raise many kinds for bad media
             raise InvalidRequest(
                 f"The file could not be decoded as audio or video ({type(error).__name__}: "
@@ -58,3 +67,25 @@ class WhisperTranscriber:
 
     def close(self) -> None:
         del self._model
+
+
+MAX_SECONDS = 3 * 3600  # decoded at 16 kHz float32 that is ~690 MB, all in memory at once
+
+
+def _check_duration(audio: BinaryIO) -> None:
+    """Refuse media longer than MAX_SECONDS before faster-whisper decodes all of it into memory
+    (a small, highly compressed upload can hold days of silence)."""
+    import av
+
+    try:
+        with av.open(audio) as container:
+            seconds = (container.duration or 0) / av.time_base
+    except Exception:
+        seconds = 0  # not readable as media: the decoder will say so in its own words
+    finally:
+        audio.seek(0)
+    if seconds > MAX_SECONDS:
+        raise InvalidRequest(
+            f"The media is {seconds / 3600:.1f} hours long; at most {MAX_SECONDS // 3600} hours "
+            "can be transcribed at once. Cut it into parts."
+        )

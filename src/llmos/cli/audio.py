@@ -134,8 +134,8 @@ def _burn(video: Path, subtitles: Path, out: Path) -> None:
         # a plain path: ffmpeg's filter syntax treats : , ' [ ] in file names specially
         plain = Path(folder) / f"subtitles{subtitles.suffix}"
         shutil.copyfile(subtitles, plain)
-        command = ["ffmpeg", "-y", "-loglevel", "error", "-i", str(video)]
-        command += ["-vf", f"subtitles={plain}", "-c:a", "copy", str(partial)]
+        command = ["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", str(video)]
+        command += ["-vf", f"subtitles={plain}", "-c:a", "aac", str(partial)]
         done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
@@ -146,5 +146,8 @@ def _burn(video: Path, subtitles: Path, out: Path) -> None:
 
 def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text)
-    partial.replace(path)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)

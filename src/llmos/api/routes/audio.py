@@ -170,15 +170,18 @@ async def list_voices() -> dict:
     return {"object": "list", "data": [{**v, "sample_rate": SAMPLE_RATE} for v in voices]}
 
 
-def _voice_model(voice: str, model: str | None) -> tuple[str, str | None]:
+def _voice_model(voice: str, model: str | None) -> tuple[str | None, str | None]:
     """(model name, voice for that model) for a request's ``voice`` and ``model``."""
-    if model not in (None, *OPENAI_TTS_MODELS):
-        return model, voice
-    if voice in PIPER_VOICES or voice in OPENAI_VOICES:
-        return "piper-joe", None
-    if voice in espeak_voices():
-        return "espeak-ng", voice
-    raise InvalidRequest(f"Unknown voice {voice!r}; see GET /v1/audio/voices.")
+    english = voice in PIPER_VOICES or voice in OPENAI_VOICES
+    if model in (None, *OPENAI_TTS_MODELS):
+        model = "piper-joe" if english else "espeak-ng" if voice in espeak_voices() else ""
+    if model == "piper-joe" and english:
+        return model, None
+    if model == "espeak-ng" and (english or voice in espeak_voices()):
+        return model, "en-us" if english else voice
+    if model in ("piper-joe", "espeak-ng", ""):
+        raise InvalidRequest(f"Unknown voice {voice!r}; see GET /v1/audio/voices.")
+    return model, voice  # a model llmos does not know: the registry answers 404
 
 
 @router.post("/v1/audio/speech")
@@ -205,6 +208,8 @@ async def create_speech(
             encoder = AudioEncoder(body.response_format, speaker.sample_rate) if encoded else None
 
             def on_audio(pcm: bytes) -> None:
+                if not pcm:  # a piece with nothing to say (e.g. only symbols)
+                    return
                 data = encoder.encode(pcm) if encoder else pcm
                 if data:
                     on_bytes(data)

@@ -41,13 +41,27 @@ def split_for_speech(text: str) -> list[str]:
             pieces.append(sentence)
             continue
         piece = ""
-        for clause in re.split(r"(?<=[,;:])\s+|(?<=[\uff0c\uff1b\uff1a])", sentence):
+        clauses = re.split(r"(?<=[,;:])\s+|(?<=[\uff0c\uff1b\uff1a])", sentence)
+        for clause in (part for c in clauses for part in _at_spaces(c)):
             if piece and len(piece) + len(clause) > LONG_SENTENCE:
                 pieces.append(piece)
                 piece = ""
             piece = f"{piece} {clause}".strip() if piece else clause
         pieces.append(piece)
     return [piece for piece in pieces if piece.strip()]
+
+
+def _at_spaces(clause: str) -> list[str]:
+    """A clause without punctuation but too long is cut between words."""
+    if len(clause) <= LONG_SENTENCE:
+        return [clause]
+    words, parts, part = clause.split(), [], ""
+    for word in words:
+        if part and len(part) + len(word) >= LONG_SENTENCE:
+            parts.append(part)
+            part = ""
+        part = f"{part} {word}".strip()
+    return [*parts, part] if part else parts
 
 
 def check_text(text: str) -> None:

@@ -23,7 +23,7 @@ def render(result: Transcription, response_format: str) -> str | dict[str, Any]:
         return {"text": result.text}
     if response_format == "verbose_json":
         return {
-            "task": "transcribe",
+            "task": result.task,
             "language": result.language,
             "duration": result.duration,
             "text": result.text,

@@ -74,6 +74,7 @@ def transcribe(
         duration=round(float(info.duration), 3),
         segments=tuple(segments),
         usage=Usage(media_seconds=float(info.duration)),
+        task="translate" if options.translate else "transcribe",
     )
 
 

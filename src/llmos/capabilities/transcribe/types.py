@@ -39,3 +39,4 @@ class Transcription:
     duration: float  # seconds of input audio
     segments: tuple[Segment, ...]
     usage: Usage
+    task: str = "transcribe"  # or "translate" (into English)
