@@ -75,7 +75,8 @@ async def stream_bytes(
 ) -> StreamingResponse:
     """Run ``start(on_bytes)`` and send the bytes it emits as they come (chunked transfer).
 
-    An error after the first bytes can only end the response early; it is logged."""
+    An error after the first bytes is logged and drops the connection, so the client cannot take
+    a cut-off body for a whole one."""
     task, queue, first = await _started(request, start)
 
     async def body() -> AsyncIterator[bytes]:

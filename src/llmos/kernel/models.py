@@ -39,7 +39,6 @@ class _Resident:
     spec: ModelSpec
     model: LoadedModel
     rss_bytes: int  # growth of this process's RSS while the model loaded
-    loaded_at: float
     last_used: float
     keep_alive: float | None  # seconds idle before unloading; None pins the model
     refs: int = 0
@@ -195,11 +194,15 @@ class ModelManager:
         resident.refs -= 1
         resident.last_used = self._clock()
         if resident.refs == 0:
-            if resident.keep_alive is not None:
-                resident.expires_at = resident.last_used + resident.keep_alive
-            self._wake_reaper.set()
+            self._start_keep_alive(resident)
             async with self._released:
                 self._released.notify_all()
+
+    def _start_keep_alive(self, resident: _Resident) -> None:
+        """The idle model unloads ``keep_alive`` seconds after its last use (never if pinned)."""
+        if not resident.pinned:
+            resident.expires_at = resident.last_used + resident.keep_alive
+        self._wake_reaper.set()
 
     async def _load(self, spec: ModelSpec) -> _Resident:
         async with self._load_lock:
@@ -221,13 +224,10 @@ class ModelManager:
                 spec=spec,
                 model=model,
                 rss_bytes=max(0, self._memory.process_rss() - before),
-                loaded_at=now,
                 last_used=now,
                 keep_alive=self.default_keep_alive,
             )
-            if not resident.pinned:  # the timer runs until a caller takes it (all may have left)
-                resident.expires_at = now + resident.keep_alive
-                self._wake_reaper.set()
+            self._start_keep_alive(resident)  # until a caller takes it (all may have left)
             self._resident[spec.name] = resident
             self.loads += 1
             log.info("loaded %s in %.2f s", spec.name, time.perf_counter() - started)
