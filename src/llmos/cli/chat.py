@@ -56,10 +56,12 @@ def run(
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Chat interactively; the conversation is remembered until /clear. /bye leaves."""
-    history: list[dict[str, Any]] = []
-    console.print("Type a message. /clear forgets the conversation, /bye leaves.", style="dim")
+    """Chat interactively in a stored conversation (GET /v1/conversations lists it); when the
+    context fills, the server folds the oldest turns into a summary. /clear starts a new
+    conversation, /bye leaves."""
+    console.print("Type a message. /clear starts over, /bye leaves.", style="dim")
     with client_for(url, api_key) as client:
+        conversation = None
         while True:
             try:
                 line = console.input("[bold]>>> [/]").strip()
@@ -68,13 +70,13 @@ def run(
             if line == "/bye":
                 break
             if line == "/clear":
-                history.clear()
+                conversation = None
                 continue
             if not line:
                 continue
-            history.append({"role": "user", "content": line})
-            answer = or_exit(lambda: _print_stream(client.chat(history, model=model)))
-            history.append({"role": "assistant", "content": answer})
+            if conversation is None:
+                conversation = or_exit(lambda: client.new_conversation(model=model))
+            or_exit(lambda c=conversation, text=line: _print_stream(client.say(c, text)))
 
 
 def _print_stream(pieces) -> str:

@@ -103,10 +103,28 @@ class LlmosClient:
         }
         body = {key: value for key, value in body.items() if value is not None}
         request = self._http.build_request("POST", "/v1/chat/completions", json=body)
+        yield from self._texts(request)
+
+    def _texts(self, request: httpx.Request) -> Iterator[str]:
         for chunk in self._events(request):
             for choice in chunk.get("choices", []):
                 if text := (choice.get("delta") or {}).get("content"):
                     yield text
+
+    def new_conversation(self, *, model: str | None = None, system: str | None = None) -> str:
+        """Start a stored conversation; returns its id. The server keeps its turns and folds
+        the oldest into a summary when the model's context fills."""
+        body = {key: value for key, value in {"model": model, "system": system}.items() if value}
+        return self._call("POST", "/v1/conversations", json=body)["id"]
+
+    def say(self, conversation_id: str, content: str) -> Iterator[str]:
+        """Ask in a stored conversation; streams the answer as text pieces."""
+        request = self._http.build_request(
+            "POST",
+            f"/v1/conversations/{conversation_id}/messages",
+            json={"content": content, "stream": True},
+        )
+        yield from self._texts(request)
 
     def transcribe(
         self,

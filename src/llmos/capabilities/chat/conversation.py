@@ -51,8 +51,9 @@ def take_turn(
     sink = relay if on_chunk is not None else None
     try:
         result = _answer(model, store, conversation_id, question, options, stop, sink)
-    except ContextTooLong:  # raised before any chunk went out
-        if not fold_old_turns(model, store, conversation_id, stop=stop):
+    except ContextTooLong:  # raised before any chunk went out; the question is not stored yet,
+        # so every stored message may be folded, even a last answer that filled the context
+        if not fold_old_turns(model, store, conversation_id, stop=stop, keep=0):
             raise  # nothing left to fold: the question alone is too long
         result = _answer(model, store, conversation_id, question, options, stop, sink)
     if sink is not None:
@@ -80,24 +81,50 @@ def take_turn(
 
 
 def fold_old_turns(
-    model: ChatModel, store: ConversationStore, conversation_id: str, *, stop: threading.Event
+    model: ChatModel,
+    store: ConversationStore,
+    conversation_id: str,
+    *,
+    stop: threading.Event,
+    keep: int = KEEP_MESSAGES,
 ) -> bool:
-    """Summarise the older half of the unfolded messages into the conversation's summary.
+    """Summarise the older half of the unfolded messages (all but the last ``keep``) into the
+    conversation's summary. Messages too long to summarise at once are cut, keeping their start.
 
     Returns False when there is nothing to fold."""
     conversation = store.get(conversation_id)
     live = [m for m in store.messages(conversation_id) if not m.summarized]
-    older = live[: max(0, len(live) - KEEP_MESSAGES)]
+    older = live[: max(0, len(live) - keep)]
     foldable = older[: max(2, len(older) // 4 * 2)]  # the older half, in whole turns (pairs)
     if conversation is None or not foldable:
         return False
-    transcript = "\n".join(f"{m.role}: {m.content}" for m in foldable)
+    longest = max(len(m.content) for m in foldable)
+    while True:
+        try:
+            text = _summarise(model, conversation.summary, foldable, longest, stop)
+            break
+        except ContextTooLong:
+            if longest < 64:
+                raise
+            longest //= 2
+    store.fold(conversation_id, through_message=foldable[-1].id, summary=text.strip())
+    return True
+
+
+def _summarise(
+    model: ChatModel,
+    summary: str,
+    messages: list[StoredMessage],
+    longest: int,
+    stop: threading.Event,
+) -> str:
+    transcript = "\n".join(f"{m.role}: {_clip(m.content, longest)}" for m in messages)
     request = {
         "messages": [
             {"role": "system", "content": "You summarise conversations briefly and factually."},
             {
                 "role": "user",
-                "content": f"Earlier summary: {conversation.summary or '(none)'}\n\n"
+                "content": f"Earlier summary: {summary or '(none)'}\n\n"
                 f"Conversation:\n{transcript}\n\n"
                 "Write one short paragraph that keeps every name, number and decision.",
             },
@@ -105,10 +132,12 @@ def fold_old_turns(
         "max_tokens": SUMMARY_TOKENS,
         "temperature": 0,
     }
-    summary = chat_completion(model, request, on_chunk=None, stop=stop)
-    text = summary.response["choices"][0]["message"].get("content") or ""
-    store.fold(conversation_id, through_message=foldable[-1].id, summary=text.strip())
-    return True
+    result = chat_completion(model, request, on_chunk=None, stop=stop)
+    return result.response["choices"][0]["message"].get("content") or ""
+
+
+def _clip(text: str, longest: int) -> str:
+    return text if len(text) <= longest else text[:longest] + " …"
 
 
 def _answer(model, store, conversation_id, question, options, stop, on_chunk) -> ChatResult:
