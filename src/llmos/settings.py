@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         "`Authorization: Bearer <key>`.",
     )
     max_upload_mb: float = Field(50, gt=0, description="Largest request body accepted, in MB.")
+    image_url_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated hosts whose http(s) image URLs chat may fetch; by default "
+        "none (an offline box, and no server-side request forgery): send images as data URIs.",
+    )
     keep_alive: str | float = Field(
         "5m",
         description="How long an idle model stays loaded: seconds or '30s', '5m', '1h'; "
@@ -81,7 +86,7 @@ class Settings(BaseSettings):
             self.models_dir = self.home / "models"
         return self
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "image_url_hosts", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):

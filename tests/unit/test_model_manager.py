@@ -92,6 +92,10 @@ def test_keep_alive_expiry_unloads_the_idle_model():
                 if not models.is_loaded("a"):
                     break
             assert not models.is_loaded("a")
+            for _ in range(100):  # closing runs on the model's thread after it left the table
+                if loader.instances[0].closed:
+                    break
+                await asyncio.sleep(0.01)
             assert loader.instances[0].closed
         finally:
             await models.stop()

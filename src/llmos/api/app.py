@@ -11,7 +11,8 @@ from llmos import __version__
 from llmos.api.auth import ApiKeyMiddleware
 from llmos.api.errors import install_error_handlers
 from llmos.api.limits import BodySizeLimit
-from llmos.api.routes import audio, chat, conversations, embeddings, system, video
+from llmos.api.routes import audio, chat, conversations, embeddings, images, system, video
+from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel, default_registry
 from llmos.settings import Settings
 from llmos.storage import ConversationStore
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.settings = settings
     app.state.kernel = kernel
     app.state.conversations = ConversationStore(kernel.database)
+    app.state.vision = Vision(kernel)
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(embeddings.router)
     app.include_router(audio.router)
     app.include_router(video.router)
+    app.include_router(images.router)
     app.add_middleware(BodySizeLimit, max_upload_mb=settings.max_upload_mb)
     app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)  # added last: runs first
     return app

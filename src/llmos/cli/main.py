@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import audio, chat
+from llmos.cli import audio, chat, vision
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
@@ -36,6 +36,10 @@ app.command("run")(chat.run)
 app.command("transcribe")(audio.transcribe)
 app.command("speak")(audio.speak)
 app.command("subtitle")(audio.subtitle)
+app.command("caption")(vision.caption)
+app.command("ask")(vision.ask)
+app.command("ocr")(vision.ocr)
+app.command("detect")(vision.detect)
 
 
 def main() -> None:

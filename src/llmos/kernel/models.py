@@ -280,8 +280,11 @@ class ModelManager:
             deadlines = [r.expires_at for r in self._resident.values() if r.expires_at is not None]
             timeout = max(0.0, min(deadlines) - self._clock()) if deadlines else None
             self._wake_reaper.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 a cancelled wait_for with a timeout
+            # could wait forever for its inner Event.wait, so stopping the kernel hung
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake_reaper.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake_reaper.wait()
 
 
 def _mib(size: int) -> str:

@@ -52,6 +52,14 @@ class Registry:
 
 def default_registry() -> Registry:
     """Every capability that ships with llmos."""
-    from llmos.capabilities import chat, embed, speak, transcribe
+    from llmos.capabilities import chat, embed, speak, transcribe, vision
 
-    return Registry([chat.CAPABILITY, embed.CAPABILITY, transcribe.CAPABILITY, speak.CAPABILITY])
+    return Registry(
+        [
+            chat.CAPABILITY,
+            embed.CAPABILITY,
+            transcribe.CAPABILITY,
+            speak.CAPABILITY,
+            *vision.CAPABILITIES,
+        ]
+    )

@@ -198,6 +198,28 @@ class LlmosClient:
         data = {key: value for key, value in data.items() if value}
         return self._upload("/v1/video/subtitles", video, data)
 
+    def image_facts(self, image: Path) -> dict[str, Any]:
+        """What the image experts saw: labels, objects, faces, text lines, colours."""
+        return json.loads(self._upload("/v1/images/facts", image, {}))
+
+    def caption(self, image: Path, *, model: str | None = None) -> dict[str, Any]:
+        """A one-sentence caption (``text``), its ``source`` and the facts behind it."""
+        return json.loads(self._upload("/v1/images/captions", image, _present(model=model)))
+
+    def ask(self, image: Path, question: str, *, model: str | None = None) -> dict[str, Any]:
+        """``answer``, ``confidence``, ``evidence`` and ``abstained`` for a question."""
+        data = _present(question=question, model=model)
+        return json.loads(self._upload("/v1/images/questions", image, data))
+
+    def ocr(self, image: Path, *, min_score: float = 0.5) -> dict[str, Any]:
+        """The ``text`` in an image and its ``lines`` with boxes and scores."""
+        return json.loads(self._upload("/v1/images/ocr", image, {"min_score": min_score}))
+
+    def detect(self, image: Path, *, min_score: float = 0.4, draw: bool = False) -> dict[str, Any]:
+        """Objects with boxes; with ``draw``, ``annotated_png`` holds a base64 PNG."""
+        data = {"min_score": min_score, "draw": str(draw).lower()}
+        return json.loads(self._upload("/v1/images/detections", image, data))
+
     def _upload(self, path: str, file_path: Path, data: dict[str, Any]) -> str:
         with file_path.open("rb") as file:
             try:
@@ -247,6 +269,10 @@ class LlmosClient:
         return ServerUnreachable(
             f"No llmos server answers at {self.base_url} ({error}). Start one with `llmos serve`."
         )
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _raise_for(response: httpx.Response) -> None:

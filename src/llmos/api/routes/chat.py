@@ -16,6 +16,7 @@ from llmos.api.streaming import stream_job
 from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
 from llmos.capabilities.chat.service import OnChunk
+from llmos.fusion.chat_images import describe_images, has_images
 from llmos.kernel import Kernel
 from llmos.kernel.models import KeepAlive
 
@@ -102,6 +103,21 @@ class CompletionRequest(Sampling):
 async def create_chat_completion(
     body: ChatRequest, request: Request, kernel: Kernel = Depends(get_kernel)
 ):
+    """OpenAI chat. ``image_url`` content parts (data URIs) are read by llmos's image experts
+    and given to the model as text facts."""
+    messages = [m.model_dump(exclude_none=True) for m in body.messages]
+    if has_images(messages):
+        settings = request.app.state.settings
+        described = await unless_disconnected(
+            request,
+            describe_images(
+                messages,
+                request.app.state.vision,
+                allowed_hosts=settings.image_url_hosts,
+                max_bytes=int(settings.max_upload_mb * 1_000_000),
+            ),
+        )
+        body = body.model_copy(update={"messages": [Message(**m) for m in described]})
     return await _serve(body, request, kernel, chat_completion)
 
 

@@ -1,0 +1,203 @@
+"""Visual question answering: route what an expert answers exactly, hand the rest to the LLM.
+
+Counting, colour, text and "is there a ..." questions are answered in code from the detector,
+the colour expert, OCR and the labels. Only what they cannot settle goes to the LLM, which must
+answer from the facts or say it cannot tell.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from llmos.capabilities.vision import vocabulary
+from llmos.capabilities.vision.caption import supported_words, template
+from llmos.capabilities.vision.types import Answer, VisualFacts
+
+CANNOT_TELL = "I can't tell from this image."
+_ARTICLE = r"(?:(?:an?|any|the|some|this|that|these|those)\s+)?"
+_NOUN = r"([a-z][a-z -]*?)"
+_TAIL = r"(?:\s+(?:in|on|at|of)\s+(?:the|this)\s+(?:image|picture|photo|photograph))?\s*\??$"
+_PICTURE = {"image", "picture", "photo", "photograph", "scene", "background"}
+
+
+def route(question: str, facts: VisualFacts) -> Answer | None:
+    """An answer settled by an expert, or None when the LLM must answer."""
+    q = " ".join(question.lower().split()).rstrip(" ?.!") + "?"
+    if re.search(r"\b(text|written|writing|say|says|read|title|words?|letters)\b", q):
+        return _text(facts)
+    if re.search(r"black[- ]and[- ]white|gr[ae]yscale|monochrome|in colou?r\?", q):
+        grey = facts.photo.grayscale
+        colourful = "colou" in q and "black" not in q
+        yes = grey != colourful
+        return Answer("yes" if yes else "no", 0.9, f"photo: grayscale={grey}")
+    if m := re.search(rf"how many {_NOUN}{_TAIL}", q):
+        return _count(re.sub(r"\s+(?:are|is|do|does|can|could|there)\b.*$", "", m.group(1)), facts)
+    if m := re.search(rf"what colou?rs? (?:is|are) {_ARTICLE}{_NOUN}{_TAIL}", q):
+        return _colour(m.group(1), facts)
+    if m := re.search(
+        rf"^(?:is there|are there|do you see|can you see|does (?:it|this|the \w+) "
+        rf"(?:show|contain|have)) {_ARTICLE}{_NOUN}{_TAIL}",
+        q,
+    ):
+        return _exists(m.group(1), facts)
+    if re.search(
+        r"^what(?:'s| is) (?:this|that|it|shown|in (?:the|this) \w+)\?|main subject|"
+        r"^what (?:animal|object|thing|kind of \w+|type of \w+) is",
+        q,
+    ):
+        return _subject(facts)
+    return None
+
+
+def llm_request(question: str, facts: VisualFacts) -> dict:
+    """A request whose JSON answer the LLM must ground in the facts (or decline)."""
+    yes_no = bool(re.match(r"^(is|are|does|do|can|was|were|has|have)\b", question.strip().lower()))
+    answer_schema = (
+        {"type": "string", "enum": ["yes", "no", "cannot tell"]}
+        if yes_no
+        else {"type": "string", "maxLength": 80}
+    )
+    schema = {
+        "type": "object",
+        "properties": {
+            "answer": answer_schema,
+            "confidence": {"type": "string", "enum": ["high", "medium", "low"]},
+        },
+        "required": ["answer", "confidence"],
+    }
+    style = (
+        "Answer yes, no or cannot tell."
+        if yes_no
+        else "Answer with a short noun phrase, never yes or no."
+    )
+    system = (
+        "You answer questions about a photo you cannot see, using only the facts that image "
+        "experts found in it. If the facts do not settle the question, answer exactly "
+        f"'cannot tell' with low confidence. {style}"
+    )
+    user = f"Facts: {facts_text(facts)}\nQuestion: {question.strip()}"
+    return {
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "answer", "schema": schema},
+        },
+        "max_tokens": 64,
+        "temperature": 0,
+        "seed": 0,
+    }
+
+
+def read_llm_answer(content: str, facts: VisualFacts) -> Answer:
+    try:
+        reply = json.loads(content)
+        text, confidence = str(reply["answer"]).strip(), str(reply["confidence"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return Answer(CANNOT_TELL, 0.0, "the LLM gave no usable answer", abstained=True)
+    if not text or "cannot tell" in text.lower() or confidence == "low":
+        return Answer(CANNOT_TELL, 0.0, "the facts do not settle it", abstained=True)
+    nouns, supported = vocabulary.content_nouns(), supported_words(facts)
+    invented = [w for w in vocabulary.words_of(text) if w in nouns and w not in supported]
+    if invented:
+        return Answer(
+            CANNOT_TELL,
+            0.0,
+            f"the LLM named {', '.join(invented)}, which no expert saw",
+            abstained=True,
+        )
+    return Answer(text, 0.7 if confidence == "high" else 0.5, "LLM over the visual facts")
+
+
+def facts_text(facts: VisualFacts) -> str:
+    """The facts as the LLM reads them: short, gated, no scores it would misuse."""
+    parts = [f"Summary: {template(facts)}"]
+    if facts.labels:
+        parts.append("whole-image classifier: " + ", ".join(label.name for label in facts.labels))
+    counts = facts.counts()
+    if counts:
+        parts.append("objects: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
+    if facts.text:
+        parts.append("text: " + " / ".join(line.text for line in facts.text))
+    if facts.photo.colours:
+        parts.append("main colours: " + ", ".join(facts.photo.colours))
+    if facts.setting:
+        parts.append(f"setting: {facts.setting}")
+    if facts.concepts:
+        parts.append("scene: " + ", ".join(facts.concepts))
+    parts.append("black-and-white photo" if facts.photo.grayscale else "colour photo")
+    return "; ".join(parts)
+
+
+def _text(facts: VisualFacts) -> Answer:
+    if not facts.text:
+        return Answer("I can't see any readable text in this image.", 0.7, "ocr: no lines")
+    lines = [line.text for line in facts.text]
+    score = min(line.score for line in facts.text)
+    return Answer(" / ".join(lines), round(score, 2), f"ocr: {len(lines)} line(s)")
+
+
+def _count(noun: str, facts: VisualFacts) -> Answer:
+    kind = vocabulary.coco_class(noun.strip())
+    if kind is None:
+        return Answer(
+            f"I can't count {noun.strip()}: my detector knows 80 kinds of objects (people, "
+            "animals, vehicles, cups, ...) and that is not one of them.",
+            0.0,
+            "detector: not a COCO class",
+            abstained=True,
+        )
+    found = [o for o in facts.objects if o.label == kind]
+    if not found:
+        return Answer("0", 0.5, f"detector: no {kind} found")
+    return Answer(
+        str(len(found)),
+        round(min(o.score for o in found), 2),
+        f"detector: {len(found)} {kind} box(es)",
+    )
+
+
+def _colour(noun: str, facts: VisualFacts) -> Answer:
+    noun = noun.strip()
+    if noun in _PICTURE or not noun:
+        if not facts.photo.colours:
+            return Answer(CANNOT_TELL, 0.0, "colours: none dominant", abstained=True)
+        return Answer(" and ".join(facts.photo.colours[:2]), 0.6, "colours of the whole image")
+    kind = vocabulary.coco_class(noun)
+    if kind == "person":
+        return Answer("I don't describe the colours of people.", 0.0, "policy", abstained=True)
+    for found in facts.objects:
+        if kind is not None and found.label == kind and found.colours:
+            return Answer(" and ".join(found.colours), 0.6, f"colours inside the {kind} box")
+    return Answer(CANNOT_TELL, 0.0, f"no {noun} box to measure", abstained=True)
+
+
+def _exists(noun: str, facts: VisualFacts) -> Answer | None:
+    noun = noun.strip()
+    kind = vocabulary.coco_class(noun)
+    if kind is not None:
+        found = [o for o in facts.objects if o.label == kind]
+        if found:
+            return Answer("yes", round(max(o.score for o in found), 2), f"detector: {kind}")
+        if any(vocabulary.TO_COCO.get(x.category, x.category) == kind for x in facts.labels):
+            return Answer("yes", 0.6, f"classifier: {facts.labels[0].name}")
+        return Answer("no", 0.7, f"detector: no {kind} found")
+    words = set(vocabulary.words_of(noun))
+    if words and words <= supported_words(facts):
+        return Answer("yes", 0.6, "classifier labels and scene")
+    return None  # not a thing the experts know: the LLM decides, or says it cannot tell
+
+
+def _subject(facts: VisualFacts) -> Answer:
+    main = max(facts.objects, key=lambda o: o.box.area, default=None)
+    label = facts.labels[0] if facts.labels else None
+    if main is not None and main.score >= 0.5:
+        detail = f" ({label.name})" if label and label.category in (main.label, "person") else ""
+        return Answer(f"{_article(main.label)}{detail}", main.score, "detector: largest object")
+    if label is not None:
+        return Answer(_article(label.name), label.score, f"classifier: {label.category}")
+    return Answer(CANNOT_TELL, 0.0, "no confident label or object", abstained=True)
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

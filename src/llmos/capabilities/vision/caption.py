@@ -1,0 +1,122 @@
+"""Captions: a template over the gated facts, which the LLM may only rephrase.
+
+The LLM's wording is kept only if every thing-word in it is supported by the facts; otherwise the
+template itself is the caption. :func:`unsupported_nouns` is also the evaluation's hallucination
+count.
+"""
+
+from __future__ import annotations
+
+from llmos.capabilities.vision import vocabulary
+from llmos.capabilities.vision.types import VisualFacts
+
+CAPTION_OBJECT_SCORE = 0.5
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+# person words the captions may use; gender and age are never claimed
+_PERSON_WORDS = {"person", "people", "someone", "figure", "human"}
+
+REPHRASE_SYSTEM = (
+    "You turn a plain description of a photo into one short, natural caption. "
+    "Keep every thing it names; add no object, place, person, colour or word of text it "
+    "does not name. One sentence, no more than 20 words."
+)
+REPHRASE_EXAMPLES = (
+    ("A photo of a white cup, which looks like espresso.", "A white cup of espresso."),
+    (
+        "A black-and-white photo of a person and a tripod.",
+        "A black-and-white photo of a person next to a tripod.",
+    ),
+)
+
+
+def template(facts: VisualFacts) -> str:
+    """A plain, true sentence built from the facts alone."""
+    lead = "A black-and-white photo of" if facts.photo.grayscale else "A photo of"
+    counts: dict[str, int] = {}
+    colour_of: dict[str, str] = {}
+    for found in facts.objects:
+        if found.score >= CAPTION_OBJECT_SCORE:
+            counts[found.label] = counts.get(found.label, 0) + 1
+            if found.colours and found.label not in colour_of:
+                colour_of[found.label] = found.colours[0]
+    things = [_counted(label, n, colour_of.get(label)) for label, n in counts.items()]
+    label = facts.labels[0] if facts.labels else None
+    if label is not None:
+        kind = vocabulary.TO_COCO.get(label.category, label.category)
+        if kind in counts:
+            things[list(counts).index(kind)] += f", which looks like {_a(label.name)}"
+        elif not things:
+            sure = label.score >= 0.5 or sum(x.score for x in facts.labels) >= 0.5
+            things.append(_a(label.name) if sure else f"what looks like {_a(label.name)}")
+    if not things:
+        things.append("a scene llmos cannot name")
+    sentence = f"{lead} {_join(things)}"
+    if facts.concepts and "water" in facts.concepts:
+        sentence += " by the water"
+    words = [line.text for line in facts.text if len(line.text) >= 4]
+    if words:
+        quoted = " / ".join(words)
+        quoted = quoted if len(quoted) <= 60 else quoted[:57].rsplit(" ", 1)[0] + "..."
+        sentence += f", with the text “{quoted}”"
+    return sentence + "."
+
+
+def supported_words(facts: VisualFacts) -> set[str]:
+    """Thing-words the facts back up."""
+    phrases: list[str] = list(facts.concepts)
+    for label in facts.labels:
+        phrases += [label.name, label.category, *vocabulary.broader(label.category)]
+        phrases.append(vocabulary.TO_COCO.get(label.category, ""))
+    for found in facts.objects:
+        phrases.append(found.label)
+        phrases += found.colours
+        if found.label in vocabulary.COCO_VEHICLES:
+            phrases.append("vehicle")
+        if found.label in vocabulary.COCO_ANIMALS:
+            phrases.append("animal")
+        if found.label == "person":
+            phrases += _PERSON_WORDS
+        else:
+            phrases += [w for w, target in vocabulary.SYNONYMS.items() if target == found.label]
+    phrases += facts.photo.colours
+    phrases += [line.text for line in facts.text]
+    return {word for phrase in phrases for word in vocabulary.words_of(phrase)}
+
+
+def unsupported_nouns(text: str, facts: VisualFacts) -> tuple[str, ...]:
+    """Thing-words in ``text`` that the facts do not support (invented content)."""
+    supported = supported_words(facts)
+    nouns = vocabulary.content_nouns()
+    found = [w for w in vocabulary.words_of(text) if w in nouns and w not in supported]
+    return tuple(dict.fromkeys(found))
+
+
+def rephrase_request(sentence: str) -> dict:
+    messages = [{"role": "system", "content": REPHRASE_SYSTEM}]
+    for plain, caption in REPHRASE_EXAMPLES:
+        messages += [{"role": "user", "content": plain}, {"role": "assistant", "content": caption}]
+    messages.append({"role": "user", "content": sentence})
+    return {"messages": messages, "max_tokens": 48, "temperature": 0, "seed": 0}
+
+
+def _counted(label: str, n: int, colour: str | None) -> str:
+    noun = label if n == 1 else _plural(label)
+    if colour and n == 1:
+        noun = f"{colour} {noun}"
+    return _a(noun) if n == 1 else f"{_NUMBERS[n] if n < len(_NUMBERS) else n} {noun}"
+
+
+def _plural(noun: str) -> str:
+    if noun == "person":
+        return "people"
+    if noun.endswith(("s", "sh", "ch", "x")):
+        return noun + "es"
+    return noun + "s"
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _join(things: list[str]) -> str:
+    return things[0] if len(things) == 1 else ", ".join(things[:-1]) + " and " + things[-1]

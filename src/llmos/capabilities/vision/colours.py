@@ -1,0 +1,73 @@
+"""Named dominant colours of an image or a region: k-means in CIELAB, nearest named colour."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# 21 everyday colour names and a typical sRGB value for each
+NAMED = {
+    "black": (20, 20, 20),
+    "white": (245, 245, 245),
+    "grey": (128, 128, 128),
+    "silver": (192, 192, 192),
+    "red": (200, 30, 30),
+    "dark red": (120, 20, 25),
+    "orange": (240, 130, 30),
+    "brown": (120, 75, 40),
+    "beige": (220, 200, 160),
+    "yellow": (240, 220, 40),
+    "olive": (128, 128, 40),
+    "green": (50, 160, 60),
+    "dark green": (25, 80, 35),
+    "teal": (0, 128, 128),
+    "cyan": (60, 210, 220),
+    "light blue": (150, 200, 240),
+    "blue": (40, 80, 200),
+    "navy": (20, 30, 90),
+    "purple": (120, 50, 150),
+    "pink": (240, 150, 190),
+    "magenta": (210, 40, 160),
+}
+MIN_SHARE = 0.15  # a colour must cover this share of the region to be named
+SAMPLE = 64
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(rgb.astype(np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3)
+
+
+_NAMES = list(NAMED)
+_NAMED_LAB = _lab(np.array(list(NAMED.values()), np.uint8)).astype(np.float32)
+
+
+def dominant_colours(rgb: np.ndarray, *, most: int = 3) -> tuple[str, ...]:
+    """Up to ``most`` colour names, each covering at least 15 % of ``rgb``, most covering first."""
+    import cv2
+
+    if rgb.size == 0:
+        return ()
+    small = cv2.resize(rgb, (SAMPLE, SAMPLE), interpolation=cv2.INTER_AREA)
+    pixels = _lab(small).astype(np.float32)
+    cv2.setRNGSeed(0)  # the same image always gets the same colours
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
+    _, assignment, centres = cv2.kmeans(pixels, 5, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    shares: dict[str, float] = {}
+    counts = np.bincount(assignment.flatten(), minlength=len(centres)) / len(pixels)
+    for centre, share in zip(centres, counts, strict=True):
+        name = _NAMES[int(np.linalg.norm(_NAMED_LAB - centre, axis=1).argmin())]
+        shares[name] = shares.get(name, 0.0) + float(share)
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    return tuple(name for name, share in ranked[:most] if share >= MIN_SHARE)
+
+
+def is_grayscale(rgb: np.ndarray) -> bool:
+    channels = rgb[::4, ::4].astype(np.int16)
+    spread = np.abs(channels - channels.mean(axis=2, keepdims=True)).mean()
+    return bool(spread < 3.0)
+
+
+def brightness(rgb: np.ndarray) -> float:
+    luma = rgb[::4, ::4] @ np.array([0.299, 0.587, 0.114])
+    return round(float(luma.mean()) / 255, 3)

@@ -1,0 +1,142 @@
+"""From raw expert outputs to gated visual facts.
+
+The 1.5B LLM uses every label it is shown, whatever its score, so facts are gated here, in code:
+only confident labels, confident boxes (nested duplicates removed), faces only where the
+detector saw a person, legible text lines. People's boxes never get colours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from llmos.backends.rapidocr import OcrLine
+from llmos.backends.yolo import Detection
+from llmos.capabilities.vision import vocabulary
+from llmos.capabilities.vision.colours import brightness, dominant_colours, is_grayscale
+from llmos.capabilities.vision.images import DecodedImage
+from llmos.capabilities.vision.types import (
+    Box,
+    DetectedObject,
+    Label,
+    Photo,
+    TextLine,
+    VisualFacts,
+)
+
+LABEL_SCORE = 0.25  # a label on its own
+LABEL_IN_KIND = 0.10  # a label whose coarse category is confident as a whole
+KIND_SCORE = 0.40
+MAX_LABELS = 3
+OBJECT_SCORE = 0.40
+NESTED = 0.8  # same-class boxes overlapping this share of the smaller one are one object
+TEXT_SCORE = 0.80
+
+
+def photo_of(image: DecodedImage) -> Photo:
+    rgb = image.rgb
+    return Photo(
+        width=rgb.shape[1],
+        height=rgb.shape[0],
+        grayscale=is_grayscale(rgb),
+        brightness=brightness(rgb),
+        colours=dominant_colours(rgb),
+        taken_at=image.taken_at,
+        gps=image.gps,
+    )
+
+
+def gate_labels(probs: np.ndarray) -> tuple[Label, ...]:
+    names = vocabulary.imagenet_labels()
+    top = np.argsort(-probs)[:10]
+    kinds: dict[str, float] = {}
+    for index in top:
+        kind = vocabulary.category_of(int(index))
+        kinds[kind] = kinds.get(kind, 0.0) + float(probs[index])
+    kept = []
+    for index in top:
+        score, kind = float(probs[index]), vocabulary.category_of(int(index))
+        if score >= LABEL_SCORE or (score >= LABEL_IN_KIND and kinds[kind] >= KIND_SCORE):
+            kept.append(Label(names[index], round(score, 3), kind))
+    return tuple(kept[:MAX_LABELS])
+
+
+def gate_objects(
+    rgb: np.ndarray, detections: Sequence[Detection], *, min_score: float = OBJECT_SCORE
+) -> tuple[DetectedObject, ...]:
+    kept: list[Detection] = []
+    for found in sorted(detections, key=lambda d: -d.score):
+        if found.score < min_score:
+            continue
+        box = Box(*found.box)
+        if any(other.label == found.label and _nested(box, Box(*other.box)) for other in kept):
+            continue
+        kept.append(found)
+    objects = []
+    for found in kept:
+        x, y, w, h = found.box
+        colours = () if found.label == "person" else dominant_colours(rgb[y : y + h, x : x + w])
+        objects.append(DetectedObject(found.label, found.score, Box(*found.box), colours[:2]))
+    return tuple(objects)
+
+
+def gate_text(
+    lines: Sequence[OcrLine], height: int, *, min_score: float = TEXT_SCORE
+) -> tuple[TextLine, ...]:
+    """Legible lines in reading order: top to bottom by line, then left to right."""
+    kept = []
+    for line in lines:
+        box = _box_of(line.polygon)
+        legible = sum(ch.isalnum() for ch in line.text) >= 2 and box.height >= max(8, height / 100)
+        if line.score >= min_score and legible:
+            kept.append(TextLine(line.text.strip(), round(line.score, 3), box))
+    return reading_order(kept)
+
+
+def reading_order(lines: Sequence[TextLine]) -> tuple[TextLine, ...]:
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda t: t.box.y + t.box.height / 2):
+        centre = _centre(line)
+        first = rows[-1][0] if rows else None
+        if first is not None and abs(centre - _centre(first)) < first.box.height / 2:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return tuple(line for row in rows for line in sorted(row, key=lambda t: t.box.x))
+
+
+def assemble(
+    photo: Photo,
+    labels: tuple[Label, ...],
+    objects: tuple[DetectedObject, ...],
+    faces: Sequence[tuple[int, int, int, int]],
+    text: tuple[TextLine, ...],
+    timings_ms: dict[str, float],
+) -> VisualFacts:
+    has_person = any(o.label == "person" for o in objects)
+    kinds = {label.category for label in labels} | {o.label for o in objects}
+    concepts = sorted({c for label in labels for c in vocabulary.CONCEPTS.get(label.name, ())})
+    return VisualFacts(
+        photo=photo,
+        labels=labels,
+        objects=objects,
+        faces=tuple(Box(*face) for face in faces) if has_person else (),
+        text=text,
+        setting=vocabulary.setting_of(kinds),
+        concepts=tuple(concepts),
+        timings_ms=timings_ms,
+    )
+
+
+def _centre(line: TextLine) -> float:
+    return line.box.y + line.box.height / 2
+
+
+def _nested(a: Box, b: Box) -> bool:
+    return a.overlap(b) >= NESTED * min(a.area, b.area)
+
+
+def _box_of(polygon: Sequence[tuple[float, float]]) -> Box:
+    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+    return Box(int(min(xs)), int(min(ys)), int(max(xs) - min(xs)), int(max(ys) - min(ys)))

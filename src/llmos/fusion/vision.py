@@ -1,0 +1,118 @@
+"""Seeing: expert models turn an image into visual facts; the LLM words captions and answers.
+
+Every model call goes through the kernel (admission, loading, CPU slots, accounting). The facts
+of an image are cached by the hash of its bytes, so a caption and then a question about the same
+upload run the experts once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from llmos.capabilities.chat import chat_completion
+from llmos.capabilities.vision import answer as vqa
+from llmos.capabilities.vision import caption as captions
+from llmos.capabilities.vision import facts as gating
+from llmos.capabilities.vision.images import DecodedImage, decode_image
+from llmos.capabilities.vision.types import (
+    Answer,
+    Caption,
+    DetectedObject,
+    TextLine,
+    VisualFacts,
+)
+from llmos.kernel import Kernel
+
+CACHE_SIZE = 64
+
+
+class Vision:
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self._facts: OrderedDict[str, VisualFacts] = OrderedDict()
+
+    async def decode(self, data: bytes, name: str = "the image") -> DecodedImage:
+        return await asyncio.to_thread(decode_image, data, name=name)
+
+    async def facts(self, data: bytes, name: str = "the image") -> VisualFacts:
+        key = hashlib.sha256(data).hexdigest()
+        if key in self._facts:
+            self._facts.move_to_end(key)
+            return self._facts[key]
+        image = await self.decode(data, name)
+        found = await self.facts_of(image)
+        self._facts[key] = found
+        while len(self._facts) > CACHE_SIZE:
+            self._facts.popitem(last=False)
+        return found
+
+    async def facts_of(self, image: DecodedImage) -> VisualFacts:
+        timings: dict[str, float] = {}
+        rgb = image.rgb
+        photo = await asyncio.to_thread(gating.photo_of, image)
+        probs, _embedding = await self._run("classify", timings, lambda m: m.classify([rgb]))
+        labels = gating.gate_labels(probs[0])
+        detections = await self._run(
+            "detect", timings, lambda m: m.detect(rgb, min_score=gating.OBJECT_SCORE)
+        )
+        objects = await asyncio.to_thread(gating.gate_objects, rgb, detections)
+        faces = []
+        if any(o.label == "person" for o in objects):
+            faces = await self._run("faces", timings, lambda m: m.faces(rgb))
+        lines = await self._run("ocr", timings, lambda m: m.read(rgb))
+        text = gating.gate_text(lines, rgb.shape[0], min_score=gating.TEXT_SCORE)
+        return gating.assemble(photo, labels, objects, faces, text, timings)
+
+    async def read_text(self, image: DecodedImage, *, min_score: float) -> tuple[TextLine, ...]:
+        lines = await self._run("ocr", {}, lambda m: m.read(image.rgb))
+        return gating.gate_text(lines, image.rgb.shape[0], min_score=min_score)
+
+    async def detect(self, image: DecodedImage, *, min_score: float) -> tuple[DetectedObject, ...]:
+        found = await self._run("detect", {}, lambda m: m.detect(image.rgb, min_score=min_score))
+        return await asyncio.to_thread(gating.gate_objects, image.rgb, found, min_score=min_score)
+
+    async def caption(self, facts: VisualFacts, *, model: str | None = None) -> Caption:
+        plain = captions.template(facts)
+        reply = await self._chat(captions.rephrase_request(plain), model)
+        text = " ".join(reply.split()).strip('"“” ')
+        if not text:
+            return Caption(plain, "template", plain)
+        invented = captions.unsupported_nouns(text, facts)
+        if invented:
+            return Caption(plain, "template", plain, unsupported=invented)
+        return Caption(text, "llm", plain)
+
+    async def answer(
+        self, facts: VisualFacts, question: str, *, model: str | None = None
+    ) -> Answer:
+        routed = vqa.route(question, facts)
+        if routed is not None:
+            return routed
+        reply = await self._chat(vqa.llm_request(question, facts), model)
+        return vqa.read_llm_answer(reply, facts)
+
+    async def _chat(self, request: dict[str, Any], model: str | None) -> str:
+        spec = self.kernel.registry.resolve("chat", model)
+
+        def job(chat_model, stop):
+            return chat_completion(chat_model, request, on_chunk=None, stop=stop)
+
+        result = await self.kernel.run(spec, job)
+        return result.response["choices"][0]["message"].get("content") or ""
+
+    async def _run(self, capability: str, timings: dict[str, float], call: Callable[[Any], Any]):
+        spec = self.kernel.registry.resolve(capability, None)
+
+        def job(model, _stop):
+            started = time.perf_counter()
+            try:
+                return call(model)
+            finally:
+                timings[capability] = round((time.perf_counter() - started) * 1000, 1)
+
+        return await self.kernel.run(spec, job)

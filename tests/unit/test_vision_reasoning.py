@@ -1,0 +1,137 @@
+"""Captions, routed answers and the invented-noun check, on hand-made facts (no models)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+
+from llmos.capabilities.vision import caption, vocabulary
+from llmos.capabilities.vision.answer import CANNOT_TELL, read_llm_answer, route
+from llmos.capabilities.vision.images import MAX_PIXELS, bytes_of_data_uri, decode_image
+from llmos.capabilities.vision.types import Box, DetectedObject, Label, Photo, VisualFacts
+from llmos.errors import InvalidRequest
+
+PHOTO = Photo(width=640, height=480, grayscale=False, brightness=0.5, colours=("brown", "grey"))
+
+
+def cat_photo(**changes) -> VisualFacts:
+    facts = {
+        "photo": PHOTO,
+        "labels": (Label("tiger cat", 0.39, "cat"), Label("tabby", 0.17, "cat")),
+        "objects": (DetectedObject("cat", 0.93, Box(0, 0, 400, 300), ("grey", "brown")),),
+        "faces": (),
+        "text": (),
+    }
+    return VisualFacts(**(facts | changes))
+
+
+def test_the_template_names_only_what_the_experts_saw():
+    text = caption.template(cat_photo())
+    assert text == "A photo of a grey cat, which looks like a tiger cat."
+    two_people = cat_photo(
+        labels=(),
+        objects=(
+            DetectedObject("person", 0.9, Box(0, 0, 10, 10)),
+            DetectedObject("person", 0.8, Box(20, 0, 10, 10)),
+        ),
+    )
+    assert caption.template(two_people) == "A photo of two people."
+
+
+def test_invented_nouns_are_found_and_supported_ones_are_not():
+    facts = cat_photo()
+    assert caption.unsupported_nouns("A grey tabby cat lying in a photo.", facts) == ()
+    assert caption.unsupported_nouns("A cat beside a dog and a sofa.", facts) == ("dog", "sofa")
+    # gender is never supported, even when a person was detected
+    person = cat_photo(objects=(DetectedObject("person", 0.9, Box(0, 0, 9, 9)),), labels=())
+    assert caption.unsupported_nouns("A woman holding a person.", person) == ("woman",)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "abstained"),
+    [
+        ("How many cats are there?", "1", False),
+        ("how many dogs are in the picture", "0", False),
+        ("How many coins are there?", None, True),  # not a detector class: no guess
+        ("What colour is the cat?", "grey and brown", False),
+        ("What color is the person?", None, True),  # never the colours of people
+        ("Is there a dog?", "no", False),
+        ("Are there any cats in the image?", "yes", False),
+        ("Is this a black and white photo?", "no", False),
+        ("What does the sign say?", "I can't see any readable text in this image.", False),
+    ],
+)
+def test_questions_an_expert_settles_are_answered_in_code(question, answer, abstained):
+    result = route(question, cat_photo())
+    assert result is not None and result.abstained == abstained
+    if answer is not None:
+        assert result.answer == answer
+
+
+def test_open_questions_go_to_the_llm_and_its_guesses_are_refused():
+    facts = cat_photo()
+    assert route("Why is the cat sitting there?", facts) is None
+    assert read_llm_answer('{"answer": "cannot tell", "confidence": "low"}', facts).abstained
+    invented = read_llm_answer('{"answer": "a dog", "confidence": "high"}', facts)
+    assert invented.abstained and invented.answer == CANNOT_TELL and "dog" in invented.evidence
+    kept = read_llm_answer('{"answer": "a tabby cat", "confidence": "high"}', facts)
+    assert not kept.abstained and kept.answer == "a tabby cat"
+    assert read_llm_answer("not json", facts).abstained
+
+
+def test_words_map_to_detector_classes():
+    assert vocabulary.coco_class("people") == "person"
+    assert vocabulary.coco_class("motorbikes") == "motorcycle"
+    assert vocabulary.coco_class("coins") is None
+    assert vocabulary.category_of(vocabulary.imagenet_labels().index("tabby")) == "cat"
+    assert "animal" in vocabulary.broader("cat")
+
+
+def png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    noise = np.random.default_rng(0).integers(0, 256, (height, width, 3), np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(noise).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_bad_images_are_refused_with_a_reason():
+    with pytest.raises(InvalidRequest, match="empty"):
+        decode_image(b"")
+    with pytest.raises(InvalidRequest, match="not an image"):
+        decode_image(b"hello, this is text")
+    with pytest.raises(InvalidRequest, match="damaged or cut short"):
+        decode_image(png(64, 64)[:2000])  # of about 12 kB
+    with pytest.raises(InvalidRequest, match="too small"):
+        decode_image(png(4, 4))
+    assert decode_image(png(64, 32)).rgb.shape == (32, 64, 3)
+
+
+def test_a_png_declaring_a_huge_size_is_refused_before_decoding():
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    side = 100_000  # 10 gigapixels declared, a few bytes sent
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0"))
+    with pytest.raises(InvalidRequest, match="megapixels"):
+        decode_image(bomb + chunk(b"IEND", b""))
+    assert side * side > MAX_PIXELS
+
+
+def test_data_uris():
+    data = png(16, 16)
+    uri = "data:image/png;base64," + base64.b64encode(data).decode()
+    assert bytes_of_data_uri(uri) == data
+    with pytest.raises(InvalidRequest, match="base64"):
+        bytes_of_data_uri("data:image/png,rawbytes")
+    with pytest.raises(InvalidRequest, match="not an image"):
+        bytes_of_data_uri("data:text/plain;base64,aGVsbG8=")
