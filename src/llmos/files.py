@@ -17,6 +17,7 @@ def atomic_target(target: Path) -> Iterator[Path]:
     os.close(descriptor)
     try:
         yield Path(temporary)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the finished file is not
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):

