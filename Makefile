@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/chat.py
 	$(BIN)/python bench/asr.py
 	$(BIN)/python bench/tts.py
+	$(BIN)/python bench/vision.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

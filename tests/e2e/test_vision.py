@@ -193,3 +193,11 @@ def test_llmos_detect_draws_the_boxes_and_ocr_reads(llmos_server, cat, tmp_path)
     assert "cat" in found.stdout
     with Image.open(drawn) as image:
         assert image.size == (451, 300)
+    asked = subprocess.run(
+        [sys.executable, "-m", "llmos", "ask", str(photo), "How many cats?", *env_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.startswith("1 ") and "detector" in asked.stdout

@@ -29,7 +29,7 @@ class RapidOcr:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
         self._engine = RapidOCR(params=params)
-        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning
 
     def read(self, rgb: np.ndarray) -> list[OcrLine]:
         result = self._engine(np.ascontiguousarray(rgb[:, :, ::-1]))  # it expects BGR arrays

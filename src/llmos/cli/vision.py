@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
@@ -31,7 +32,7 @@ def caption(
     _check(image)
     with client_for(url, api_key) as client:
         result = or_exit(lambda: client.caption(image, model=model))
-    _print(result, as_json, lambda r: r["text"])
+    _print(result, as_json, lambda r: escape(r["text"]))
 
 
 def ask(
@@ -46,7 +47,7 @@ def ask(
     _check(image)
     with client_for(url, api_key) as client:
         result = or_exit(lambda: client.ask(image, question, model=model))
-    _print(result, as_json, lambda r: f"{r['answer']}  [dim]({r['evidence']})[/]")
+    _print(result, as_json, lambda r: f"{escape(r['answer'])}  [dim]({escape(r['evidence'])})[/]")
 
 
 def ocr(
