@@ -10,10 +10,13 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_target(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``; renamed onto ``target`` only if the block succeeds."""
+def atomic_target(target: Path, *, suffix: str = "") -> Iterator[Path]:
+    """A temporary path beside ``target``; renamed onto ``target`` only if the block succeeds.
+
+    ``suffix`` ends the temporary name, for programs that pick a format by it (ffmpeg)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    prefix = f".{target.name}."
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=suffix)
     os.close(descriptor)
     try:
         yield Path(temporary)

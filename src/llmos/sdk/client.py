@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 import httpx
 
+from llmos.files import atomic_target
+
 
 class ApiError(Exception):
     """The server answered with an error; ``message`` is the server's own explanation."""
@@ -232,20 +234,19 @@ class LlmosClient:
     def speak(self, text: str, out: Path, *, response_format: str = "wav") -> int:
         """Write speech for ``text`` to ``out`` (atomically); returns the bytes written."""
         body = {"input": text, "response_format": response_format}
-        partial = out.with_name(f".{out.name}.partial")
         try:
-            with self._http.stream("POST", "/v1/audio/speech", json=body) as response:
+            with (
+                atomic_target(out) as partial,
+                self._http.stream("POST", "/v1/audio/speech", json=body) as response,
+            ):
                 if response.is_error:
                     response.read()
                     _raise_for(response)
                 with partial.open("wb") as sink:
                     for chunk in response.iter_bytes():
                         sink.write(chunk)
-            partial.replace(out)
         except httpx.TransportError as error:
             raise self._unreachable(error) from error
-        finally:
-            partial.unlink(missing_ok=True)
         return out.stat().st_size
 
     def close(self) -> None:

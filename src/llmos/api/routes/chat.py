@@ -105,13 +105,12 @@ async def create_chat_completion(
 ):
     """OpenAI chat. ``image_url`` content parts (data URIs) are read by llmos's image experts
     and given to the model as text facts."""
-    messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    if has_images(messages):
+    if has_images(m.content for m in body.messages):
         settings = request.app.state.settings
         described = await unless_disconnected(
             request,
             describe_images(
-                messages,
+                [m.model_dump(exclude_none=True) for m in body.messages],
                 request.app.state.vision,
                 allowed_hosts=settings.image_url_hosts,
                 max_bytes=int(settings.max_upload_mb * 1_000_000),

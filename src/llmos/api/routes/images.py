@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from llmos.api.disconnect import unless_disconnected
 from llmos.capabilities.vision.drawing import annotated_png
+from llmos.capabilities.vision.types import count_labels
 from llmos.errors import InvalidRequest
 from llmos.fusion.vision import Vision
 
@@ -119,15 +120,12 @@ async def image_detections(
         return image, await vision.detect(image, min_score=min_score)
 
     image, objects = await unless_disconnected(request, work())
-    counts: dict[str, int] = {}
-    for found in objects:
-        counts[found.label] = counts.get(found.label, 0) + 1
     body: dict[str, Any] = {
         "object": "image.detections",
         "width": int(image.rgb.shape[1]),
         "height": int(image.rgb.shape[0]),
         "objects": [asdict(o) for o in objects],
-        "counts": counts,
+        "counts": count_labels(objects),
     }
     if draw:
         png = annotated_png(image.rgb, objects)

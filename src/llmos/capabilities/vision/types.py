@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -45,6 +47,11 @@ class DetectedObject:
     colours: tuple[str, ...] = ()
 
 
+def count_labels(objects: Iterable[DetectedObject]) -> dict[str, int]:
+    """How many objects of each label, in order of first appearance."""
+    return dict(Counter(found.label for found in objects))
+
+
 @dataclass(frozen=True)
 class TextLine:
     text: str
@@ -79,10 +86,7 @@ class VisualFacts:
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for found in self.objects:
-            counts[found.label] = counts.get(found.label, 0) + 1
-        return counts
+        return count_labels(self.objects)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import re
 from functools import cache
 from importlib.resources import files
 
-COCO = (
+# The detector's 80 classes; "_" joins the words of a two-word name
+_COCO = (
     "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant "
     "stop_sign parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe "
     "backpack umbrella handbag tie suitcase frisbee skis snowboard sports_ball kite "
@@ -20,7 +21,8 @@ COCO = (
     "chair couch potted_plant bed dining_table toilet tv laptop mouse remote keyboard "
     "cell_phone microwave oven toaster sink refrigerator book clock vase scissors teddy_bear "
     "hair_drier toothbrush"
-).replace("_", " ")
+)
+COCO_CLASSES = frozenset(name.replace("_", " ") for name in _COCO.split())
 
 # Words people use for a detector class
 SYNONYMS = {
@@ -344,33 +346,6 @@ def coco_class(word: str) -> str | None:
     return SYNONYMS.get(word) or SYNONYMS.get(singular)
 
 
-def _coco_names() -> frozenset[str]:
-    # the flat string above cannot show where two-word names end, so list those explicitly
-    two_words = {
-        "traffic light",
-        "fire hydrant",
-        "stop sign",
-        "parking meter",
-        "sports ball",
-        "baseball bat",
-        "baseball glove",
-        "tennis racket",
-        "wine glass",
-        "hot dog",
-        "potted plant",
-        "dining table",
-        "cell phone",
-        "teddy bear",
-        "hair drier",
-    }
-    words = COCO
-    for name in two_words:
-        words = words.replace(name, "")
-    return frozenset(words.split()) | two_words
-
-
-COCO_CLASSES = _coco_names()
-
 _IRREGULAR = {
     "people": "person",
     "men": "man",
@@ -406,6 +381,11 @@ def lemma(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def with_article(noun: str) -> str:
+    """ "a cat", "an espresso"."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def words_of(text: str) -> list[str]:
