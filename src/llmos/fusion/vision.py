@@ -78,6 +78,8 @@ class Vision:
 
     async def caption(self, facts: VisualFacts, *, model: str | None = None) -> Caption:
         plain = captions.template(facts)
+        if not captions.names_something(facts):
+            return Caption(plain, "template", plain)
         reply = await self._chat(captions.rephrase_request(plain), model)
         text = " ".join(reply.split()).strip('"“” ')
         if not text:

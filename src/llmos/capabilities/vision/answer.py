@@ -24,7 +24,9 @@ _PICTURE = {"image", "picture", "photo", "photograph", "scene", "background"}
 def route(question: str, facts: VisualFacts) -> Answer | None:
     """An answer settled by an expert, or None when the LLM must answer."""
     q = " ".join(question.lower().split()).rstrip(" ?.!") + "?"
-    if re.search(r"\b(text|written|writing|say|says|read|title|words?|letters)\b", q):
+    if re.search(r"\b(title|heading|headline)\b", q):
+        return _heading(facts)
+    if re.search(r"\b(text|written|writing|say|says|read|words?|letters)\b", q):
         return _text(facts)
     if re.search(r"black[- ]and[- ]white|gr[ae]yscale|monochrome|in colou?r\?", q):
         grey = facts.photo.grayscale
@@ -135,6 +137,15 @@ def _text(facts: VisualFacts) -> Answer:
     lines = [line.text for line in facts.text]
     score = min(line.score for line in facts.text)
     return Answer(" / ".join(lines), round(score, 2), f"ocr: {len(lines)} line(s)")
+
+
+def _heading(facts: VisualFacts) -> Answer:
+    """The line in the largest type (the first of those close to it in size)."""
+    if not facts.text:
+        return _text(facts)
+    tallest = max(line.box.height for line in facts.text)
+    line = next(x for x in facts.text if x.box.height >= 0.85 * tallest)
+    return Answer(line.text, round(line.score, 2), "ocr: the line in the largest type")
 
 
 def _count(noun: str, facts: VisualFacts) -> Answer:

@@ -11,6 +11,7 @@ from llmos.capabilities.vision import vocabulary
 from llmos.capabilities.vision.types import VisualFacts
 
 CAPTION_OBJECT_SCORE = 0.5
+PAGE_LINES = 3
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 # person words the captions may use; gender and age are never claimed
 _PERSON_WORDS = {"person", "people", "someone", "figure", "human"}
@@ -54,8 +55,12 @@ def template(facts: VisualFacts) -> str:
                 if sure
                 else f"what looks like {vocabulary.with_article(label.name)}"
             )
-    if not things:
-        things.append("a scene llmos cannot name")
+    page = not things and is_page(facts)
+    if page:
+        things.append("a page of text")
+    elif not things:
+        colour = f"mostly {facts.photo.colours[0]} " if facts.photo.colours else ""
+        return f"A {colour}photo; llmos's experts recognise nothing in it."
     sentence = f"{lead} {_join(things)}"
     if facts.concepts and "water" in facts.concepts:
         sentence += " by the water"
@@ -63,7 +68,7 @@ def template(facts: VisualFacts) -> str:
     if words:
         quoted = " / ".join(words)
         quoted = quoted if len(quoted) <= 60 else quoted[:57].rsplit(" ", 1)[0] + "..."
-        sentence += f", with the text “{quoted}”"
+        sentence += f", which begins “{quoted}”" if page else f", with the text “{quoted}”"
     return sentence + "."
 
 
@@ -86,7 +91,20 @@ def supported_words(facts: VisualFacts) -> set[str]:
             phrases += [w for w, target in vocabulary.SYNONYMS.items() if target == found.label]
     phrases += facts.photo.colours
     phrases += [line.text for line in facts.text]
+    if is_page(facts):
+        phrases += ["page of text", "document"]
     return {word for phrase in phrases for word in vocabulary.words_of(phrase)}
+
+
+def names_something(facts: VisualFacts) -> bool:
+    """Whether the template names anything (else there is nothing for the LLM to reword)."""
+    confident = any(found.score >= CAPTION_OBJECT_SCORE for found in facts.objects)
+    return confident or bool(facts.labels) or is_page(facts)
+
+
+def is_page(facts: VisualFacts) -> bool:
+    """Mostly text: three or more legible lines."""
+    return len(facts.text) >= PAGE_LINES
 
 
 def unsupported_nouns(text: str, facts: VisualFacts) -> tuple[str, ...]:

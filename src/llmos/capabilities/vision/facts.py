@@ -2,7 +2,8 @@
 
 The 1.5B LLM uses every label it is shown, whatever its score, so facts are gated here, in code:
 only confident labels, confident boxes (nested duplicates removed), faces only where the
-detector saw a person, legible text lines. People's boxes never get colours.
+detector saw a person, legible text lines. People's boxes, and every box in a black-and-white
+photo, get no colours.
 """
 
 from __future__ import annotations
@@ -74,9 +75,11 @@ def gate_objects(
             continue
         kept.append(found)
     objects = []
+    grey = is_grayscale(rgb)  # a thing's colour cannot be told in a black-and-white photo
     for found in kept:
         x, y, w, h = found.box
-        colours = () if found.label == "person" else dominant_colours(rgb[y : y + h, x : x + w])
+        named = not grey and found.label != "person"
+        colours = dominant_colours(rgb[y : y + h, x : x + w]) if named else ()
         objects.append(DetectedObject(found.label, found.score, Box(*found.box), colours[:2]))
     return tuple(objects)
 

@@ -1,0 +1,103 @@
+"""``llmos eval``: score llmos on its bundled reference data, in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+from llmos.cli.common import JsonOption, console, errors, load_settings
+
+app = typer.Typer(
+    help="Score llmos on bundled reference data (runs the models in this process).",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def vision(
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Chat model that words the replies.")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Evaluate only these cases (repeatable).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Captions (CIDEr-D, BLEU-4, invented items), answers (right / abstained / wrong), OCR
+    character accuracy and expert timings on scikit-image's photos."""
+    from llmos.eval.vision import bundled_cases
+
+    try:
+        cases = bundled_cases(set(only) if only else None)
+    except ValueError as error:
+        errors.print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    settings = load_settings()
+    steps = sum(2 + len(case.questions) + (case.text is not None) for case in cases)
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("evaluating", total=steps)
+
+        def step(what: str) -> None:
+            progress.update(task, advance=1, description=escape(what))
+
+        report = asyncio.run(_evaluate(settings, cases, model, step))
+    if as_json:
+        print(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+
+
+async def _evaluate(settings, cases, model, step):
+    from llmos.eval.vision import evaluate
+    from llmos.fusion.vision import Vision
+    from llmos.kernel import Kernel, default_registry
+
+    kernel = Kernel(settings, default_registry())
+    await kernel.start()
+    try:
+        return await evaluate(Vision(kernel), cases, model=model, step=step)
+    finally:
+        await kernel.stop()
+
+
+def _print_report(report) -> None:
+    captions = Table("image", "caption", "source", "invented", title="Captions")
+    for c in report.caption_results:
+        captions.add_row(c.name, escape(c.caption), c.source, ", ".join(c.invented) or "-")
+    console.print(captions)
+    answers = Table("image", "question", "answer", "expected", "outcome", title="Questions")
+    for a in report.answer_results:
+        colour = {"right": "green", "abstained": "yellow", "wrong": "red"}[a.outcome]
+        expected = " / ".join(a.accepted) or "(cannot tell)"
+        answers.add_row(
+            a.name, escape(a.question), escape(a.answer), expected, f"[{colour}]{a.outcome}[/]"
+        )
+    console.print(answers)
+    n = sum(report.answers.values())
+    share = {k: f"{v} ({v / max(1, n):.0%})" for k, v in report.answers.items()}
+    lines = [
+        f"images: {report.images}",
+        f"captions: CIDEr-D {report.captions.cider_d:.3f}, BLEU-4 {report.captions.bleu_4:.3f} "
+        f"(template alone: {report.template_captions.cider_d:.3f}, "
+        f"{report.template_captions.bleu_4:.3f})",
+        f"invented items per caption: {report.invented_per_caption:.2f} (target <= 0.33); "
+        f"LLM rewordings rejected for unseen things: {report.llm_rewordings_rejected}",
+        f"answers: {n}: right {share['right']}, abstained {share['abstained']}, "
+        f"wrong {share['wrong']} (target wrong <= 20%)",
+    ]
+    if not math.isnan(report.ocr_character_accuracy):
+        lines.append(f"OCR character accuracy: {report.ocr_character_accuracy:.1%}")
+    timings = ", ".join(f"{name} {ms:.0f}" for name, ms in report.expert_ms.items())
+    by = ", ".join(f"by {who} {ms:.0f}" for who, ms in report.answer_ms.items())
+    routed = sum(a.by == "expert" for a in report.answer_results)
+    lines.append(f"answers settled by an expert in code: {routed} of {n}")
+    lines.append(f"median ms: {timings}; caption {report.caption_ms:.0f}; answer {by}")
+    console.print("\n".join(lines), highlight=False)

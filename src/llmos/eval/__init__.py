@@ -1,0 +1,1 @@
+"""Evaluation harness: llmos's capabilities scored on bundled reference data."""
