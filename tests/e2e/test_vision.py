@@ -12,11 +12,12 @@ import httpx
 import numpy as np
 import openai
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 from skimage import data as photos
 
 from llmos.capabilities.vision.caption import unsupported_nouns
 from llmos.capabilities.vision.types import Box, DetectedObject, Label, Photo, VisualFacts
+from tests.documents import rendered_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -71,23 +72,11 @@ def test_facts_of_real_photos_name_what_is_in_them(llmos_server, coffee, cat):
 
 def test_text_in_an_image_is_read_exactly_in_reading_order(llmos_server):
     lines = ["Invoice 4521: total $1,234.56", "The quick brown fox jumps over", "the lazy dog."]
-    canvas = Image.new("RGB", (900, 260), "white")
-    draw = ImageDraw.Draw(canvas)
-    font = ImageFont.truetype("DejaVuSans.ttf", 40) if _has_dejavu() else ImageFont.load_default(40)
-    for row, line in enumerate(lines):
-        draw.text((30, 30 + row * 75), line, fill="black", font=font)
+    canvas = rendered_text(lines)
     read = post(llmos_server, "/v1/images/ocr", encoded(np.asarray(canvas)))
     assert read.status_code == 200, read.text
     assert read.json()["text"].splitlines() == lines
     assert all(line["score"] > 0.9 for line in read.json()["lines"])
-
-
-def _has_dejavu() -> bool:
-    try:
-        ImageFont.truetype("DejaVuSans.ttf", 10)
-    except OSError:
-        return False
-    return True
 
 
 def test_the_coffee_caption_mentions_it_and_invents_nothing(llmos_server, coffee):

@@ -51,16 +51,20 @@ def ask(
 
 
 def ocr(
-    image: ImageArg,
+    image: Annotated[Path, typer.Argument(help="An image, or a PDF.")],
     min_score: Annotated[float, typer.Option(help="Drop lines read with less confidence.")] = 0.5,
+    pages: Annotated[
+        str | None, typer.Option(help="PDF pages, e.g. 1-3,7 [default: all, up to 50].")
+    ] = None,
     as_json: JsonOption = False,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Read the text in an image, line by line in reading order."""
+    """Read the text in an image, line by line in reading order. A PDF page is read from its
+    text layer, or by OCR when it is a scan."""
     _check(image)
     with client_for(url, api_key) as client:
-        result = or_exit(lambda: client.ocr(image, min_score=min_score))
+        result = or_exit(lambda: client.ocr(image, min_score=min_score, pages=pages))
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     elif result["text"]:

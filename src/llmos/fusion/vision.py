@@ -18,11 +18,13 @@ from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.vision import answer as vqa
 from llmos.capabilities.vision import caption as captions
 from llmos.capabilities.vision import facts as gating
+from llmos.capabilities.vision import pdf
 from llmos.capabilities.vision.images import DecodedImage, decode_image
 from llmos.capabilities.vision.types import (
     Answer,
     Caption,
     DetectedObject,
+    PageText,
     TextLine,
     VisualFacts,
 )
@@ -71,6 +73,21 @@ class Vision:
     async def read_text(self, image: DecodedImage, *, min_score: float) -> tuple[TextLine, ...]:
         lines = await self._run("ocr", {}, lambda m: m.read(image.rgb))
         return gating.gate_text(lines, image.rgb.shape[0], min_score=min_score)
+
+    async def read_pdf(
+        self, data: bytes, name: str, *, pages: str | None, min_score: float
+    ) -> list[PageText]:
+        """Each chosen page's text layer, or, for a scanned page, what OCR reads on it."""
+        count = await asyncio.to_thread(pdf.page_count, data, name)
+        read = []
+        for number in pdf.page_numbers(pages, count):
+            page = await asyncio.to_thread(pdf.read_page, data, number, name)
+            if page.image is None:
+                read.append(PageText(number, "text layer", page.text, ()))
+                continue
+            lines = await self.read_text(page.image, min_score=min_score)
+            read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
+        return read
 
     async def detect(self, image: DecodedImage, *, min_score: float) -> tuple[DetectedObject, ...]:
         found = await self._run("detect", {}, lambda m: m.detect(image.rgb, min_score=min_score))

@@ -213,9 +213,15 @@ class LlmosClient:
         data = _present(question=question, model=model)
         return json.loads(self._upload("/v1/images/questions", image, data))
 
-    def ocr(self, image: Path, *, min_score: float = 0.5) -> dict[str, Any]:
-        """The ``text`` in an image and its ``lines`` with boxes and scores."""
-        return json.loads(self._upload("/v1/images/ocr", image, {"min_score": min_score}))
+    def ocr(
+        self, image: Path, *, min_score: float = 0.5, pages: str | None = None
+    ) -> dict[str, Any]:
+        """The ``text`` in an image or PDF and its ``lines`` with boxes and scores; for a PDF,
+        also ``pages`` (``pages="1-3"`` picks them)."""
+        data: dict[str, Any] = {"min_score": min_score}
+        if pages:
+            data["pages"] = pages
+        return json.loads(self._upload("/v1/images/ocr", image, data))
 
     def detect(self, image: Path, *, min_score: float = 0.4, draw: bool = False) -> dict[str, Any]:
         """Objects with boxes; with ``draw``, ``annotated_png`` holds a base64 PNG."""

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from llmos.api.disconnect import unless_disconnected
 from llmos.capabilities.vision.drawing import annotated_png
+from llmos.capabilities.vision.pdf import is_pdf
 from llmos.capabilities.vision.types import count_labels
 from llmos.errors import InvalidRequest
 from llmos.fusion.vision import Vision
@@ -85,12 +86,28 @@ async def image_question(
 @router.post("/v1/images/ocr")
 async def image_ocr(
     request: Request,
-    file: ImageFile,
+    file: Annotated[UploadFile, File(description="An image, or a PDF.")],
     min_score: Annotated[float, Form(ge=0, le=1)] = 0.5,
+    pages: Annotated[
+        str | None, Form(description="PDF pages to read, e.g. 1-3,7 (default: all, up to 50).")
+    ] = None,
     vision: Vision = Depends(get_vision),
 ) -> dict[str, Any]:
-    """Text lines in reading order, with boxes and scores, and the whole text."""
+    """Text lines in reading order, with boxes and scores, and the whole text. A PDF page is
+    read from its text layer when it has one, else rendered and read by OCR."""
     data, name = await _bytes(file)
+    if is_pdf(data):
+        read = await unless_disconnected(
+            request, vision.read_pdf(data, name, pages=pages, min_score=min_score)
+        )
+        return {
+            "object": "image.ocr",
+            "text": "\n\n".join(page.text for page in read),
+            "lines": [{**asdict(line), "page": p.page} for p in read for line in p.lines],
+            "pages": [{"page": p.page, "source": p.source, "text": p.text} for p in read],
+        }
+    if pages:
+        raise InvalidRequest(f"'pages' is for PDFs; {name} is not one.")
 
     async def work():
         image = await vision.decode(data, name)

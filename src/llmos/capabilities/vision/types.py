@@ -60,6 +60,16 @@ class TextLine:
 
 
 @dataclass(frozen=True)
+class PageText:
+    """One page of a document as read: from its text layer, or by OCR of its pixels."""
+
+    page: int  # from 1
+    source: Literal["text layer", "ocr"]
+    text: str
+    lines: tuple[TextLine, ...]  # with boxes, for OCR'd pages
+
+
+@dataclass(frozen=True)
 class Photo:
     """Properties of the picture itself."""
 

@@ -1,0 +1,105 @@
+"""PDF pages for reading: a page's text layer when it has one, else the page as an image to OCR.
+
+PDFium may be called from one thread at a time only (not even two documents at once), so every
+call here holds one process-wide lock, and every PDFium object is closed inside it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from llmos.capabilities.vision.images import DecodedImage
+from llmos.errors import InvalidRequest
+
+MAX_PAGES = 50  # per request; more must be asked for with ``pages``
+RENDER_LONG_SIDE = 2000  # pixels: about 170 dpi for A4, enough for 9-point text
+MIN_TEXT_LAYER = 10  # letters and digits a page's text layer needs to be read as it is
+_PDFIUM = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    number: int  # from 1
+    text: str  # the page's text layer; "" when it has none worth reading
+    image: DecodedImage | None  # the page rendered to pixels, when it has no text layer
+
+
+def is_pdf(data: bytes) -> bool:
+    return b"%PDF-" in data[:1024]
+
+
+def page_numbers(spec: str | None, count: int) -> list[int]:
+    """Pages from ``"1-3,7"`` (all when ``spec`` is empty), checked against ``count``."""
+    if count == 0:
+        raise InvalidRequest("The PDF has no pages.")
+    if not spec or not spec.strip():
+        if count > MAX_PAGES:
+            raise InvalidRequest(
+                f"The PDF has {count} pages; llmos reads up to {MAX_PAGES} per request. "
+                f"Choose them with 'pages', e.g. pages=1-{MAX_PAGES}."
+            )
+        return list(range(1, count + 1))
+    numbers: list[int] = []
+    for part in spec.replace(" ", "").split(","):
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if match is None:
+            raise InvalidRequest(f"'pages' must look like 1-3,7; got {spec!r}.")
+        first, last = int(match[1]), int(match[2] or match[1])
+        if not 1 <= first <= last <= count:
+            raise InvalidRequest(f"'pages' asks for {part}, but the PDF has pages 1-{count}.")
+        numbers += [n for n in range(first, last + 1) if n not in numbers]
+    if len(numbers) > MAX_PAGES:
+        raise InvalidRequest(f"'pages' names {len(numbers)} pages; at most {MAX_PAGES} a request.")
+    return numbers
+
+
+def page_count(data: bytes, name: str) -> int:
+    with _PDFIUM, _opened(data, name) as pdf:
+        return len(pdf)
+
+
+def read_page(data: bytes, number: int, name: str) -> PdfPage:
+    """Page ``number`` (from 1): its text layer, or, when that is empty, its pixels."""
+    with _PDFIUM, _opened(data, name) as pdf:
+        page = pdf[number - 1]
+        try:
+            textpage = page.get_textpage()
+            try:
+                text = textpage.get_text_bounded()
+            finally:
+                textpage.close()
+            text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
+            if sum(ch.isalnum() for ch in text) >= MIN_TEXT_LAYER:
+                return PdfPage(number, text.strip(), None)
+            scale = RENDER_LONG_SIDE / max(page.get_size())
+            bitmap = page.render(scale=scale)
+            try:
+                rgb = np.array(bitmap.to_pil().convert("RGB"))
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+    return PdfPage(number, "", DecodedImage(rgb))
+
+
+@contextmanager
+def _opened(data: bytes, name: str) -> Iterator:
+    """A PdfDocument over ``data``, closed on exit; a PDF PDFium cannot open is a 400."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if "password" in str(error).lower():
+            raise InvalidRequest(f"{name} is password-protected; llmos cannot open it.") from None
+        raise InvalidRequest(f"{name} is not a PDF llmos can read: {error}") from None
+    try:
+        yield pdf
+    finally:
+        pdf.close()
