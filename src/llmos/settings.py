@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         return self.home / "llmos.db"
 
     @property
+    def files_dir(self) -> Path:
+        """Where ``/v1/files`` uploads are kept."""
+        return self.home / "files"
+
+    @property
     def keep_alive_seconds(self) -> float | None:
         return parse_keep_alive(self.keep_alive)
 

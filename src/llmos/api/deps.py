@@ -7,7 +7,7 @@ from fastapi import Request
 from llmos.errors import InvalidRequest
 from llmos.kernel import Kernel
 from llmos.kernel.models import UNSET, KeepAlive
-from llmos.storage import ConversationStore
+from llmos.storage import ConversationStore, FileStore
 from llmos.units import parse_keep_alive
 
 
@@ -17,6 +17,10 @@ def get_kernel(request: Request) -> Kernel:
 
 def get_conversations(request: Request) -> ConversationStore:
     return request.app.state.conversations
+
+
+def get_files(request: Request) -> FileStore:
+    return request.app.state.files
 
 
 def keep_alive_of(value: str | float | None) -> KeepAlive:

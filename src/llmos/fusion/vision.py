@@ -75,18 +75,28 @@ class Vision:
         return gating.gate_text(lines, image.rgb.shape[0], min_score=min_score)
 
     async def read_pdf(
-        self, data: bytes, name: str, *, pages: str | None, min_score: float
+        self,
+        data: bytes,
+        name: str,
+        *,
+        pages: str | None,
+        min_score: float,
+        max_chars: int | None = None,
     ) -> list[PageText]:
-        """Each chosen page's text layer, or, for a scanned page, what OCR reads on it."""
+        """Each chosen page's text layer, or, for a scanned page, what OCR reads on it; with
+        ``max_chars``, pages after the one that reaches it are not read."""
         count = await asyncio.to_thread(pdf.page_count, data, name)
-        read = []
-        for number in pdf.page_numbers(pages, count):
+        numbers = pdf.page_numbers(pages, count) if max_chars is None else range(1, count + 1)
+        read: list[PageText] = []
+        for number in numbers:
             page = await asyncio.to_thread(pdf.read_page, data, number, name)
             if page.image is None:
                 read.append(PageText(number, "text layer", page.text, ()))
-                continue
-            lines = await self.read_text(page.image, min_score=min_score)
-            read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
+            else:
+                lines = await self.read_text(page.image, min_score=min_score)
+                read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
+            if max_chars is not None and sum(len(p.text) for p in read) >= max_chars:
+                break
         return read
 
     async def detect(self, image: DecodedImage, *, min_score: float) -> tuple[DetectedObject, ...]:

@@ -55,6 +55,17 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX conversation_messages_by_conversation
         ON conversation_messages (conversation_id, id);
     """,
+    """
+    CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        filename TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL
+    );
+    CREATE INDEX files_by_created_at ON files (created_at);
+    """,
 )
 
 

@@ -16,7 +16,7 @@ from llmos.api.streaming import stream_job
 from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
 from llmos.capabilities.chat.service import OnChunk
-from llmos.fusion.chat_images import describe_images, has_images
+from llmos.fusion.attachments import Attachments, has_attachments
 from llmos.kernel import Kernel
 from llmos.kernel.models import KeepAlive
 
@@ -103,18 +103,19 @@ class CompletionRequest(Sampling):
 async def create_chat_completion(
     body: ChatRequest, request: Request, kernel: Kernel = Depends(get_kernel)
 ):
-    """OpenAI chat. ``image_url`` content parts (data URIs) are read by llmos's image experts
-    and given to the model as text facts."""
-    if has_images(m.content for m in body.messages):
+    """OpenAI chat. ``image_url`` parts (data URIs) and ``file`` parts (a ``file_id`` from
+    ``/v1/files`` or inline ``file_data``) are given to the model as text: an image as the facts
+    llmos's image experts found, a PDF as its pages' text, a text file as it is."""
+    if has_attachments(m.content for m in body.messages):
         settings = request.app.state.settings
+        attachments = Attachments(
+            request.app.state.vision,
+            request.app.state.files,
+            allowed_hosts=settings.image_url_hosts,
+            max_bytes=int(settings.max_upload_mb * 1_000_000),
+        )
         described = await unless_disconnected(
-            request,
-            describe_images(
-                [m.model_dump(exclude_none=True) for m in body.messages],
-                request.app.state.vision,
-                allowed_hosts=settings.image_url_hosts,
-                max_bytes=int(settings.max_upload_mb * 1_000_000),
-            ),
+            request, attachments.as_text([m.model_dump(exclude_none=True) for m in body.messages])
         )
         body = body.model_copy(update={"messages": [Message(**m) for m in described]})
     return await _serve(body, request, kernel, chat_completion)

@@ -61,6 +61,17 @@ def decode_image(data: bytes, *, name: str = "the image") -> DecodedImage:
     return DecodedImage(np.asarray(image), taken_at=_taken_at(exif), gps=_gps(exif))
 
 
+def looks_like_image(data: bytes) -> bool:
+    """Whether the bytes start like an image format llmos decodes (headers only)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)):
+            return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+
+
 def bytes_of_data_uri(uri: str) -> bytes:
     """The bytes of a ``data:image/...;base64,...`` URI."""
     match = _DATA_URI.fullmatch(uri.strip())

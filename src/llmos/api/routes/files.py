@@ -1,0 +1,91 @@
+"""OpenAI files: ``/v1/files`` keeps uploads (images, PDFs, text) for chat to refer to by id."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from llmos.api.deps import get_files
+from llmos.errors import InvalidRequest, NotFound
+from llmos.storage import FileStore, StoredFile
+
+router = APIRouter(tags=["openai"])
+
+PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+
+
+def file_object(stored: StoredFile) -> dict[str, Any]:
+    return {
+        "id": stored.id,
+        "object": "file",
+        "bytes": stored.bytes,
+        "created_at": int(stored.created_at),
+        "filename": stored.filename,
+        "purpose": stored.purpose,
+        "status": "processed",
+        "expires_at": None,
+    }
+
+
+@router.post("/v1/files")
+async def upload_file(
+    file: Annotated[UploadFile, File(description="Any file: an image, a PDF, text.")],
+    purpose: Annotated[str, Form(description=f"One of {', '.join(PURPOSES)}.")],
+    store: FileStore = Depends(get_files),
+) -> dict[str, Any]:
+    """Keep a file; chat messages can then refer to it as a ``file`` part by its id."""
+    if purpose not in PURPOSES:
+        raise InvalidRequest(f"'purpose' must be one of {', '.join(PURPOSES)}; got {purpose!r}.")
+    data = await file.read()
+    name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    if not data:
+        raise InvalidRequest(f"{name!r} is empty (0 bytes).")
+    return file_object(store.add(data, filename=name, purpose=purpose))
+
+
+@router.get("/v1/files")
+async def list_files(
+    purpose: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
+    store: FileStore = Depends(get_files),
+) -> dict[str, Any]:
+    """Kept files, newest first."""
+    data = [file_object(f) for f in store.list(purpose=purpose, limit=limit)]
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+        "has_more": False,
+    }
+
+
+@router.get("/v1/files/{file_id}")
+async def get_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[str, Any]:
+    return file_object(_stored(store, file_id))
+
+
+@router.get("/v1/files/{file_id}/content")
+async def file_content(file_id: str, store: FileStore = Depends(get_files)) -> Response:
+    stored = _stored(store, file_id)
+    return Response(
+        store.content(stored.id),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{stored.id}"'},
+    )
+
+
+@router.delete("/v1/files/{file_id}")
+async def delete_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[str, Any]:
+    if not store.delete(file_id):
+        raise NotFound(f"No file {file_id!r}.")
+    return {"id": file_id, "object": "file", "deleted": True}
+
+
+def _stored(store: FileStore, file_id: str) -> StoredFile:
+    stored = store.get(file_id)
+    if stored is None:
+        raise NotFound(f"No file {file_id!r}. GET /v1/files lists the files kept.")
+    return stored

@@ -1,0 +1,171 @@
+"""What a chat message attaches, as text the chat model can read.
+
+OpenAI ``image_url`` parts (data URIs, or allowed hosts) and ``file`` parts (a ``file_id`` from
+``/v1/files``, or inline ``file_data``) become text: an image becomes the facts llmos's image
+experts found in it, a PDF its pages' text (text layer, else OCR), a text file itself. The chat
+model cannot see and is told so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from llmos.capabilities.vision.answer import facts_text
+from llmos.capabilities.vision.images import bytes_of_data_uri, looks_like_image
+from llmos.capabilities.vision.pdf import is_pdf
+from llmos.errors import InvalidRequest
+from llmos.fusion.vision import Vision
+from llmos.storage import FileStore
+
+Json = dict[str, Any]
+ATTACHMENT_PARTS = ("image_url", "file")
+MAX_DOCUMENT_CHARS = 8000  # of one attached document; about 2000 tokens of the context
+SEEING_NOTE = (
+    "You cannot see images. Each image the user sent is given to you as the facts image "
+    "experts found in it. Use only those facts; if they do not answer something, say that you "
+    "cannot tell from the image."
+)
+
+
+def has_attachments(contents: Iterable[Any]) -> bool:
+    """Whether any message content (a string or a list of parts) holds an image or a file."""
+    return any(
+        isinstance(content, list)
+        and any(isinstance(p, dict) and p.get("type") in ATTACHMENT_PARTS for p in content)
+        for content in contents
+    )
+
+
+class Attachments:
+    """Turns the attachments in chat messages into text, reading files through ``vision``."""
+
+    def __init__(
+        self, vision: Vision, files: FileStore, *, allowed_hosts: list[str], max_bytes: int
+    ) -> None:
+        self.vision, self.files = vision, files
+        self.allowed_hosts, self.max_bytes = allowed_hosts, max_bytes
+
+    async def as_text(self, messages: list[Json]) -> list[Json]:
+        """``messages`` with every attachment replaced by text, and content flattened."""
+        out: list[Json] = []
+        images = 0
+        for message in messages:
+            content = message.get("content")
+            if not isinstance(content, list):
+                out.append(message)
+                continue
+            texts = []
+            for part in content:
+                kind = part.get("type") if isinstance(part, dict) else None
+                if kind == "text":
+                    texts.append(str(part.get("text", "")))
+                elif kind == "image_url":
+                    images += 1
+                    name = f"image {images}"
+                    texts.append(await self._image(await self._url_bytes(part, name), name))
+                elif kind == "file":
+                    data, name = self._file_bytes(part)
+                    if looks_like_image(data):
+                        images += 1
+                        texts.append(await self._image(data, name))
+                    else:
+                        texts.append(await self._document(data, name))
+                else:
+                    raise InvalidRequest(
+                        f"Content parts of type {kind!r} are not supported; send 'text', "
+                        "'image_url' and 'file' parts."
+                    )
+            out.append({**message, "content": "\n".join(texts)})
+        if images:
+            out.insert(0, {"role": "system", "content": SEEING_NOTE})
+        return out
+
+    async def _image(self, data: bytes, name: str) -> str:
+        facts = await self.vision.facts(data, name)
+        return (
+            f"[{name[0].upper()}{name[1:]}, as llmos's image experts saw it: {facts_text(facts)}]"
+        )
+
+    async def _document(self, data: bytes, name: str) -> str:
+        if is_pdf(data):
+            pages = await self.vision.read_pdf(
+                data, name, pages=None, min_score=0.5, max_chars=MAX_DOCUMENT_CHARS
+            )
+            return _quoted(name, "\n\n".join(page.text for page in pages))
+        try:
+            return _quoted(name, data.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InvalidRequest(
+                f"{name} is not an image, a PDF or UTF-8 text, so llmos cannot read it."
+            ) from None
+
+    def _file_bytes(self, part: Json) -> tuple[bytes, str]:
+        field = part.get("file")
+        if not isinstance(field, dict):
+            raise InvalidRequest("A 'file' part needs {'file': {'file_id': ...}} or 'file_data'.")
+        if file_id := field.get("file_id"):
+            stored = self.files.get(str(file_id))
+            if stored is None:
+                raise InvalidRequest(f"No file {file_id!r}: upload it with POST /v1/files first.")
+            return self.files.content(stored.id) or b"", repr(stored.filename)
+        if data := field.get("file_data"):
+            name = repr(str(field.get("filename") or "the attached file"))
+            return _inline_bytes(str(data), name), name
+        raise InvalidRequest("A 'file' part needs a 'file_id' (from /v1/files) or 'file_data'.")
+
+    async def _url_bytes(self, part: Json, name: str) -> bytes:
+        field = part.get("image_url")
+        url = field.get("url") if isinstance(field, dict) else field
+        if not isinstance(url, str) or not url:
+            raise InvalidRequest(
+                f"{name}: 'image_url' needs a 'url' (a data:image/...;base64 URI)."
+            )
+        if url.startswith("data:"):
+            return bytes_of_data_uri(url)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise InvalidRequest(f"{name}: only data: URIs (and allowed http(s) hosts) are read.")
+        if parts.hostname not in self.allowed_hosts:
+            raise InvalidRequest(
+                f"{name}: llmos does not fetch remote images ({parts.hostname}): it works "
+                "offline and will not make requests on a client's behalf. Send the image as a "
+                "data URI (data:image/png;base64,...), upload it to /v1/files and send a 'file' "
+                "part, or allow the host with LLMOS_IMAGE_URL_HOSTS."
+            )
+        async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client:
+            try:
+                async with client.stream("GET", url) as response:
+                    response.raise_for_status()
+                    data = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        data += chunk
+                        if len(data) > self.max_bytes:
+                            raise InvalidRequest(f"{name}: {url} is larger than the upload limit.")
+            except httpx.HTTPError as error:
+                raise InvalidRequest(f"{name}: could not fetch {url}: {error}") from None
+        return bytes(data)
+
+
+def _inline_bytes(data: str, name: str) -> bytes:
+    """``file_data``: a data URI, or bare base64 as OpenAI's examples send it."""
+    import base64
+    import binascii
+
+    if data.startswith("data:"):
+        _, _, data = data.partition(",")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest(f"{name}: 'file_data' is not valid base64.") from None
+
+
+def _quoted(name: str, text: str) -> str:
+    text = text.strip()
+    if len(text) > MAX_DOCUMENT_CHARS:
+        left = len(text) - MAX_DOCUMENT_CHARS
+        text = f"{text[:MAX_DOCUMENT_CHARS]}\n[... {left} more characters left out]"
+    return f"[Attached document {name}:\n{text or '(no readable text)'}\n]"
