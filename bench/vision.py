@@ -116,9 +116,34 @@ def end_to_end(images: dict[str, np.ndarray]) -> None:
                 reply.raise_for_status()
                 if round_:
                     times.append((time.perf_counter() - started) * 1000)
+        one_by_one = sum(times) / 1000
+        concurrent = all_at_once(url, {name: data + b"\x02" for name, data in uploads.items()})
         peak = peak_rss_bytes(pid)
     print(f"end to end, POST /v1/images/facts: median {statistics.median(times):.0f} ms/img, "
           f"server peak RSS {peak / 2**20:.0f} MiB (experts only, no LLM)")  # fmt: skip
+    n = len(uploads)
+    print(f"facts for {n} photos: one request after another {n / one_by_one:.2f} img/s, "
+          f"{n} requests at once {n / concurrent:.2f} img/s "
+          f"({one_by_one / concurrent:.2f}x)")  # fmt: skip
+
+
+def all_at_once(url: str, uploads: dict[str, bytes]) -> float:
+    """Seconds until every upload has its facts, all sent at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    def post(item):
+        name, data = item
+        reply = httpx.post(
+            f"{url}/v1/images/facts", files={"file": (f"{name}.png", data)}, timeout=300
+        )
+        reply.raise_for_status()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(uploads)) as pool:
+        list(pool.map(post, uploads.items()))
+    return time.perf_counter() - started
 
 
 def main() -> None:
