@@ -85,9 +85,10 @@ def _print_report(report) -> None:
     share = {k: f"{v} ({v / max(1, n):.0%})" for k, v in report.answers.items()}
     lines = [
         f"images: {report.images}",
-        f"captions: CIDEr-D {report.captions.cider_d:.3f}, BLEU-4 {report.captions.bleu_4:.3f} "
-        f"(template alone: {report.template_captions.cider_d:.3f}, "
-        f"{report.template_captions.bleu_4:.3f})",
+        f"captions: CIDEr-D {report.captions.cider_d:.3f}, BLEU-4 {report.captions.bleu_4:.3f}, "
+        f"BLEU-1 {report.captions.bleu_1:.3f} (the template alone: "
+        f"{report.template_captions.cider_d:.3f}, {report.template_captions.bleu_4:.3f}, "
+        f"{report.template_captions.bleu_1:.3f})",
         f"invented items per caption: {report.invented_per_caption:.2f} (target <= 0.33); "
         f"LLM rewordings rejected for unseen things: {report.llm_rewordings_rejected}",
         f"answers: {n}: right {share['right']}, abstained {share['abstained']}, "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 class CaptionScores:
     cider_d: float
     bleu_4: float
+    bleu_1: float  # unigram precision with the brevity penalty: BLEU-4 is ~0 for short captions
 
 
 def tokens(text: str) -> str:
@@ -26,7 +27,7 @@ def tokens(text: str) -> str:
 def caption_scores(
     candidates: Mapping[str, str], references: Mapping[str, Sequence[str]]
 ) -> CaptionScores:
-    """Corpus CIDEr-D and BLEU-4 of one candidate per image against that image's references."""
+    """Corpus CIDEr-D, BLEU-4 and BLEU-1 of one candidate per image against its references."""
     from pycocoevalcap.bleu.bleu import Bleu
     from pycocoevalcap.cider.cider import Cider
 
@@ -36,7 +37,7 @@ def caption_scores(
     hyps = {key: [tokens(text)] for key, text in candidates.items()}
     cider, _ = Cider().compute_score(refs, hyps)
     bleu, _ = Bleu(4).compute_score(refs, hyps, verbose=0)
-    return CaptionScores(cider_d=float(cider), bleu_4=float(bleu[3]))
+    return CaptionScores(cider_d=float(cider), bleu_4=float(bleu[3]), bleu_1=float(bleu[0]))
 
 
 def character_accuracy(reference: str, hypothesis: str) -> float:

@@ -33,9 +33,12 @@ SAMPLE = 64
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB in true units (L 0-100): OpenCV's 8-bit LAB stretches L to 0-255 and would let
+    lightness outweigh hue ("grey" for a tabby's tan fur)."""
     import cv2
 
-    return cv2.cvtColor(rgb.astype(np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3)
+    scaled = rgb.astype(np.float32).reshape(-1, 1, 3) / 255.0
+    return cv2.cvtColor(scaled, cv2.COLOR_RGB2LAB).reshape(-1, 3)
 
 
 _NAMES = list(NAMED)
