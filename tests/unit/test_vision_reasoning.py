@@ -10,8 +10,16 @@ import pytest
 
 from llmos.capabilities.vision import caption, vocabulary
 from llmos.capabilities.vision.answer import CANNOT_TELL, read_llm_answer, route
+from llmos.capabilities.vision.colours import dominant_colours, is_grayscale
 from llmos.capabilities.vision.images import MAX_PIXELS, bytes_of_data_uri, decode_image
-from llmos.capabilities.vision.types import Box, DetectedObject, Label, Photo, VisualFacts
+from llmos.capabilities.vision.types import (
+    Box,
+    DetectedObject,
+    Label,
+    Photo,
+    TextLine,
+    VisualFacts,
+)
 from llmos.errors import InvalidRequest
 
 PHOTO = Photo(width=640, height=480, grayscale=False, brightness=0.5, colours=("brown", "grey"))
@@ -135,3 +143,41 @@ def test_data_uris():
         bytes_of_data_uri("data:image/png,rawbytes")
     with pytest.raises(InvalidRequest, match="not an image"):
         bytes_of_data_uri("data:text/plain;base64,aGVsbG8=")
+
+
+def page_of_text(*lines: tuple[str, int]) -> VisualFacts:
+    """Facts of a scanned page: (text, type height) per line, top to bottom."""
+    text = tuple(
+        TextLine(words, 0.95, Box(10, 10 + row * 40, 300, height))
+        for row, (words, height) in enumerate(lines)
+    )
+    grey = Photo(width=400, height=300, grayscale=True, brightness=0.8, colours=("white",))
+    return VisualFacts(photo=grey, labels=(), objects=(), faces=(), text=text)
+
+
+def test_a_page_is_captioned_as_text_and_its_title_is_the_largest_line():
+    page = page_of_text(("Annual report", 30), ("Sales rose in spring", 14), ("and fell later", 14))
+    assert caption.template(page).startswith("A black-and-white photo of a page of text, which")
+    assert caption.unsupported_nouns("A page of text, a document.", page) == ()
+    assert route("What is the title?", page).answer == "Annual report"
+    assert caption.names_something(page)
+
+
+def test_a_photo_nothing_recognises_is_said_plainly_and_not_reworded():
+    empty = VisualFacts(photo=PHOTO, labels=(), objects=(), faces=(), text=())
+    assert (
+        caption.template(empty) == "A mostly brown photo; llmos's experts recognise nothing in it."
+    )
+    assert not caption.names_something(empty)
+    assert caption.unsupported_nouns(caption.template(empty), empty) == ()
+
+
+def test_colours_are_named_by_hue_and_a_star_field_is_not_black_and_white():
+    tan_fur = np.full((64, 64, 3), (150, 110, 80), np.uint8)
+    assert dominant_colours(tan_fur) == ("brown",)  # 8-bit LAB made it "grey"
+    stars = np.zeros((200, 200, 3), np.uint8)
+    rng = np.random.default_rng(0)
+    ys, xs = rng.integers(0, 200, 800), rng.integers(0, 200, 800)
+    stars[ys, xs] = (255, 120, 40)  # ~2 % of the pixels are coloured dots
+    assert not is_grayscale(stars)
+    assert is_grayscale(np.repeat(rng.integers(0, 255, (200, 200, 1), np.uint8), 3, axis=2))
