@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import subprocess
+import sys
 
 import openai
 import pytest
@@ -89,3 +91,22 @@ def test_bad_attachments_are_400s_that_say_why(client):
         ask(client, "Summarise.", {"type": "file", "file": {"file_id": binary.id}})
     with pytest.raises(openai.BadRequestError, match="not valid base64"):
         ask(client, "Summarise.", {"type": "file", "file": {"file_data": "%%%"}})
+
+
+def test_llmos_chat_attaches_files(llmos_server, tmp_path):
+    invoice = tmp_path / "invoice.pdf"
+    invoice.write_bytes(scanned_pdf([INVOICE]))
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "llmos", "chat", "What is the total due? The amount only.",
+            "--attach", str(invoice), "--temperature", "0", "--url", llmos_server,
+        ],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "1234.56" in done.stdout.replace(",", "")
+    missing = subprocess.run(
+        [sys.executable, "-m", "llmos", "chat", "Hi", "--attach", str(tmp_path / "nope.png")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "no such file" in missing.stderr

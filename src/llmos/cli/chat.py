@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
+from llmos.sdk import file_part
 
 ModelOption = Annotated[
     str | None, typer.Option("--model", "-m", help="Chat model [default: the server's default].")
@@ -28,13 +29,26 @@ def chat(
     ] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Longest answer, in tokens.")] = None,
     temperature: Annotated[float | None, typer.Option(help="0 for the most likely answer.")] = None,
+    attach: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--attach", "-a", help="An image, PDF or text file for the model to read (repeatable)."
+        ),
+    ] = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
     """Ask once and print the answer as it streams."""
     text = sys.stdin.read() if prompt == "-" else prompt
+    content: str | list[dict[str, Any]] = text
+    if attach:
+        for path in attach:
+            if not path.is_file():
+                errors.print(f"[red]error:[/] no such file: {path}")
+                raise typer.Exit(2)
+        content = [{"type": "text", "text": text}, *(file_part(path) for path in attach)]
     messages = ([{"role": "system", "content": system}] if system else []) + [
-        {"role": "user", "content": text}
+        {"role": "user", "content": content}
     ]
     response_format = _schema_format(json_schema) if json_schema else None
     with client_for(url, api_key) as client:

@@ -1,6 +1,7 @@
 """The Python SDK for llmos's own routes. For OpenAI routes, use the official ``openai`` client
 with ``base_url="http://127.0.0.1:8000/v1"``."""
 
+from llmos.sdk.attachments import file_part
 from llmos.sdk.client import (
     ApiError,
     LlmosClient,
@@ -9,4 +10,11 @@ from llmos.sdk.client import (
     ServerUnreachable,
 )
 
-__all__ = ["ApiError", "LlmosClient", "ResidentModel", "ServerStatus", "ServerUnreachable"]
+__all__ = [
+    "ApiError",
+    "LlmosClient",
+    "ResidentModel",
+    "ServerStatus",
+    "ServerUnreachable",
+    "file_part",
+]
