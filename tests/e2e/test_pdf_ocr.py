@@ -71,3 +71,22 @@ def _png(image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def test_a_pdf_sent_again_is_not_read_again(llmos_server):
+    document = scanned_pdf([["A page read once", "and remembered"]])
+    first = ocr(llmos_server, document).json()
+    calls = _ocr_calls(llmos_server)
+    assert calls >= 1
+    again = ocr(llmos_server, document).json()
+    assert again == first
+    assert _ocr_calls(llmos_server) == calls  # no OCR model call the second time
+
+
+def _ocr_calls(url: str) -> float:
+    metrics = httpx.get(f"{url}/metrics", timeout=10).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("llmos_requests_total{") and 'capability="ocr"' in line
+    )

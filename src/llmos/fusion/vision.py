@@ -11,8 +11,8 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.vision import answer as vqa
@@ -30,28 +30,45 @@ from llmos.capabilities.vision.types import (
 )
 from llmos.kernel import Kernel
 
-CACHE_SIZE = 64
+T = TypeVar("T")
+CACHE_SIZE = 64  # images' facts, and documents' pages, kept per process
+
+
+class _Recent(Generic[T]):
+    """The last ``size`` results by key (least recently used goes first)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, T] = OrderedDict()
+
+    def get(self, key: Hashable) -> T | None:
+        if key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def put(self, key: Hashable, value: T) -> T:
+        self._items[key] = value
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
 
 
 class Vision:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
-        self._facts: OrderedDict[str, VisualFacts] = OrderedDict()
+        self._facts: _Recent[VisualFacts] = _Recent(CACHE_SIZE)
+        self._documents: _Recent[list[PageText]] = _Recent(CACHE_SIZE)
 
     async def decode(self, data: bytes, name: str = "the image") -> DecodedImage:
         return await asyncio.to_thread(decode_image, data, name=name)
 
     async def facts(self, data: bytes, name: str = "the image") -> VisualFacts:
         key = hashlib.sha256(data).hexdigest()
-        if key in self._facts:
-            self._facts.move_to_end(key)
-            return self._facts[key]
+        if (known := self._facts.get(key)) is not None:
+            return known
         image = await self.decode(data, name)
-        found = await self.facts_of(image)
-        self._facts[key] = found
-        while len(self._facts) > CACHE_SIZE:
-            self._facts.popitem(last=False)
-        return found
+        return self._facts.put(key, await self.facts_of(image))
 
     async def facts_of(self, image: DecodedImage) -> VisualFacts:
         timings: dict[str, float] = {}
@@ -84,7 +101,11 @@ class Vision:
         max_chars: int | None = None,
     ) -> list[PageText]:
         """Each chosen page's text layer, or, for a scanned page, what OCR reads on it; with
-        ``max_chars``, pages after the one that reaches it are not read."""
+        ``max_chars``, pages after the one that reaches it are not read. Remembered by the
+        PDF's hash, so a document attached to every turn of a chat is read once."""
+        key = (hashlib.sha256(data).hexdigest(), pages, min_score, max_chars)
+        if (known := self._documents.get(key)) is not None:
+            return known
         count = await asyncio.to_thread(pdf.page_count, data, name)
         numbers = pdf.page_numbers(pages, count) if max_chars is None else range(1, count + 1)
         read: list[PageText] = []
@@ -97,7 +118,7 @@ class Vision:
                 read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
             if max_chars is not None and sum(len(p.text) for p in read) >= max_chars:
                 break
-        return read
+        return self._documents.put(key, read)
 
     async def detect(self, image: DecodedImage, *, min_score: float) -> tuple[DetectedObject, ...]:
         found = await self._run("detect", {}, lambda m: m.detect(image.rgb, min_score=min_score))
