@@ -11,6 +11,7 @@ import pytest
 from llmos.capabilities.vision import caption, vocabulary
 from llmos.capabilities.vision.answer import CANNOT_TELL, read_llm_answer, route
 from llmos.capabilities.vision.colours import dominant_colours, is_grayscale
+from llmos.capabilities.vision.facts import assemble
 from llmos.capabilities.vision.images import MAX_PIXELS, bytes_of_data_uri, decode_image
 from llmos.capabilities.vision.types import (
     Box,
@@ -181,3 +182,13 @@ def test_colours_are_named_by_hue_and_a_star_field_is_not_black_and_white():
     stars[ys, xs] = (255, 120, 40)  # ~2 % of the pixels are coloured dots
     assert not is_grayscale(stars)
     assert is_grayscale(np.repeat(rng.integers(0, 255, (200, 200, 1), np.uint8), 3, axis=2))
+
+
+def test_a_picture_that_people_fill_gets_no_colours():
+    portrait = assemble(
+        PHOTO, (), (DetectedObject("person", 0.9, Box(100, 0, 400, 480)),), [], (), {}
+    )
+    assert portrait.photo.colours == ()
+    assert route("What colour is the background?", portrait).abstained
+    small = assemble(PHOTO, (), (DetectedObject("person", 0.9, Box(0, 0, 50, 100)),), [], (), {})
+    assert small.photo.colours == PHOTO.colours

@@ -2,13 +2,14 @@
 
 The 1.5B LLM uses every label it is shown, whatever its score, so facts are gated here, in code:
 only confident labels, confident boxes (nested duplicates removed), faces only where the
-detector saw a person, legible text lines. People's boxes, and every box in a black-and-white
-photo, get no colours.
+detector saw a person, legible text lines. People's boxes, every box in a black-and-white
+photo, and a picture that people fill get no colours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,6 +34,7 @@ MAX_LABELS = 3
 OBJECT_SCORE = 0.40
 NESTED = 0.8  # same-class boxes overlapping this share of the smaller one are one object
 TEXT_SCORE = 0.80
+PEOPLE_SHARE = 0.25  # people's boxes covering this share of the picture: no picture colours
 
 
 def photo_of(image: DecodedImage) -> Photo:
@@ -118,6 +120,10 @@ def assemble(
     timings_ms: dict[str, float],
 ) -> VisualFacts:
     has_person = any(o.label == "person" for o in objects)
+    people = sum(o.box.area for o in objects if o.label == "person")
+    if people >= PEOPLE_SHARE * photo.width * photo.height:
+        # where people fill the picture, its main colours are theirs (skin, hair, clothes)
+        photo = replace(photo, colours=())
     kinds = {label.category for label in labels} | {o.label for o in objects}
     concepts = sorted({c for label in labels for c in vocabulary.CONCEPTS.get(label.name, ())})
     return VisualFacts(
