@@ -40,3 +40,9 @@ def test_eval_vision_names_the_cases_it_has_when_asked_for_another():
     done = llmos("eval", "vision", "--only", "moon")
     assert done.returncode == 2
     assert "no such case: moon" in done.stderr and "coffee" in done.stderr
+
+
+def test_eval_vision_with_an_unknown_model_says_which_exist():
+    done = llmos("eval", "vision", "--model", "no-such-model")
+    assert done.returncode == 1
+    assert "no-such-model" in done.stderr and "qwen2.5-coder-1.5b-instruct" in done.stderr

@@ -14,6 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from llmos.cli.common import JsonOption, console, errors, load_settings
+from llmos.errors import LlmosError
 
 app = typer.Typer(
     help="Score llmos on bundled reference data (runs the models in this process).",
@@ -48,7 +49,12 @@ def vision(
         def step(what: str) -> None:
             progress.update(task, advance=1, description=escape(what))
 
-        report = asyncio.run(_evaluate(settings, cases, model, step))
+        try:
+            report = asyncio.run(_evaluate(settings, cases, model, step))
+        except LlmosError as error:  # a missing extra or model, a model that failed to load
+            progress.stop()
+            errors.print(f"[red]error:[/] {escape(error.message)}")
+            raise typer.Exit(1) from None
     if as_json:
         print(json.dumps(asdict(report), indent=2, ensure_ascii=False))
     else:
@@ -61,6 +67,7 @@ async def _evaluate(settings, cases, model, step):
     from llmos.kernel import Kernel, default_registry
 
     kernel = Kernel(settings, default_registry())
+    kernel.registry.resolve("chat", model)  # an unknown model fails now, not after the experts
     await kernel.start()
     try:
         return await evaluate(Vision(kernel), cases, model=model, step=step)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from llmos.errors import MissingExtra, install_extra
+
 
 @dataclass(frozen=True)
 class CaptionScores:
@@ -28,8 +30,11 @@ def caption_scores(
     candidates: Mapping[str, str], references: Mapping[str, Sequence[str]]
 ) -> CaptionScores:
     """Corpus CIDEr-D, BLEU-4 and BLEU-1 of one candidate per image against its references."""
-    from pycocoevalcap.bleu.bleu import Bleu
-    from pycocoevalcap.cider.cider import Cider
+    try:
+        from pycocoevalcap.bleu.bleu import Bleu
+        from pycocoevalcap.cider.cider import Cider
+    except ImportError as error:
+        raise MissingExtra("pycocoevalcap", install=install_extra("eval")) from error
 
     if not candidates:
         raise ValueError("no captions to score")
@@ -43,7 +48,10 @@ def caption_scores(
 def character_accuracy(reference: str, hypothesis: str) -> float:
     """1 - character error rate (Levenshtein over characters), after collapsing whitespace;
     0 when the errors outnumber the reference's characters."""
-    import jiwer
+    try:
+        import jiwer
+    except ImportError as error:
+        raise MissingExtra("jiwer", install=install_extra("eval")) from error
 
     ref, hyp = " ".join(reference.split()), " ".join(hypothesis.split())
     if not ref:
