@@ -45,6 +45,9 @@ def test_files_are_kept_listed_read_and_deleted(client):
     assert client.files.delete(kept.id).deleted
     with pytest.raises(openai.NotFoundError):
         client.files.retrieve(kept.id)
+    uploaded = [client.files.create(file=(f"{n}.txt", b"x"), purpose="evals").id for n in range(3)]
+    paged = client.files.list(limit=2, purpose="evals")  # the client follows 'after' itself
+    assert [f.id for f in paged] == uploaded[::-1]
     with pytest.raises(openai.BadRequestError, match="'purpose' must be one of"):
         client.files.create(file=("a.txt", b"x"), purpose="homework")
     with pytest.raises(openai.BadRequestError, match="is empty"):

@@ -51,3 +51,11 @@ def test_ids_that_are_not_file_ids_never_become_paths(store):
         assert store.get(bad) is None
         with pytest.raises(ValueError, match="not a file id"):
             store.path_of(bad)
+
+
+def test_listings_continue_after_a_file_in_either_order(store):
+    ids = [store.add(b"x", filename=f"{n}.txt", purpose="user_data").id for n in range(5)]
+    newest = [f.id for f in store.list()]
+    assert newest == ids[::-1]
+    assert [f.id for f in store.list(limit=2, after=newest[1])] == newest[2:4]
+    assert [f.id for f in store.list(newest_first=False, after=ids[2])] == ids[3:]

@@ -24,6 +24,7 @@ def test_page_numbers_follow_the_spec_in_order_without_repeats():
         ("one", 3, "must look like 1-3,7"),
         (None, MAX_PAGES + 1, f"up to {MAX_PAGES} per request"),
         (f"1-{MAX_PAGES + 1}", MAX_PAGES + 5, f"at most {MAX_PAGES}"),
+        ("1-100000000", 100_000_000, f"more than {MAX_PAGES} pages"),  # not listed one by one
         (None, 0, "no pages"),
     ],
 )

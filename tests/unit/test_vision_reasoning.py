@@ -12,7 +12,12 @@ from llmos.capabilities.vision import caption, vocabulary
 from llmos.capabilities.vision.answer import CANNOT_TELL, read_llm_answer, route
 from llmos.capabilities.vision.colours import dominant_colours, is_grayscale
 from llmos.capabilities.vision.facts import assemble
-from llmos.capabilities.vision.images import MAX_PIXELS, bytes_of_data_uri, decode_image
+from llmos.capabilities.vision.images import (
+    MAX_PIXELS,
+    bytes_of_data_uri,
+    decode_image,
+    looks_like_image,
+)
 from llmos.capabilities.vision.types import (
     Box,
     DetectedObject,
@@ -134,6 +139,8 @@ def test_a_png_declaring_a_huge_size_is_refused_before_decoding():
     with pytest.raises(InvalidRequest, match="megapixels"):
         decode_image(bomb + chunk(b"IEND", b""))
     assert side * side > MAX_PIXELS
+    assert looks_like_image(bomb)  # so a chat attachment gets decode_image's 400, not a 500
+    assert not looks_like_image(b"%PDF-1.7 ...") and not looks_like_image(b"plain text")
 
 
 def test_data_uris():
@@ -192,3 +199,15 @@ def test_a_picture_that_people_fill_gets_no_colours():
     assert route("What colour is the background?", portrait).abstained
     small = assemble(PHOTO, (), (DetectedObject("person", 0.9, Box(0, 0, 50, 100)),), [], (), {})
     assert small.photo.colours == PHOTO.colours
+
+
+def test_a_sign_is_captioned_by_its_text():
+    sign = VisualFacts(
+        photo=PHOTO,
+        labels=(),
+        objects=(),
+        faces=(),
+        text=(TextLine("EMERGENCY EXIT", 0.97, Box(10, 10, 200, 40)),),
+    )
+    assert caption.template(sign) == "A photo with the text “EMERGENCY EXIT”."
+    assert caption.names_something(sign)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from llmos.atomic import atomic_target
 from llmos.errors import MissingExtra, install_extra
-from llmos.files import atomic_target
 
 log = logging.getLogger(__name__)
 

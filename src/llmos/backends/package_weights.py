@@ -9,8 +9,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from llmos.atomic import atomic_target
 from llmos.errors import MissingExtra, ModelLoadFailed
-from llmos.files import atomic_target
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress, TextColumn
 
+from llmos.atomic import atomic_target
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
-from llmos.files import atomic_target
 from llmos.sdk import ApiError
 
 FORMATS = ("json", "text", "srt", "vtt", "verbose_json")

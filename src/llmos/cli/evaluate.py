@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from dataclasses import asdict
 from typing import Annotated
 
@@ -101,7 +100,7 @@ def _print_report(report) -> None:
         f"answers: {n}: right {share['right']}, abstained {share['abstained']}, "
         f"wrong {share['wrong']} (target wrong <= 20%)",
     ]
-    if not math.isnan(report.ocr_character_accuracy):
+    if report.ocr_character_accuracy is not None:
         lines.append(f"OCR character accuracy: {report.ocr_character_accuracy:.1%}")
     timings = ", ".join(f"{name} {ms:.0f}" for name, ms in report.expert_ms.items())
     by = ", ".join(f"by {who} {ms:.0f}" for who, ms in report.answer_ms.items())

@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from llmos.atomic import atomic_target
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
-from llmos.files import atomic_target
 
 ImageArg = Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, GIF, BMP or TIFF.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the whole JSON answer.")]

@@ -82,9 +82,9 @@ class VisionReport:
     invented_per_caption: float
     llm_rewordings_rejected: int
     answers: dict[str, int]  # right / abstained / wrong
-    ocr_character_accuracy: float
+    ocr_character_accuracy: float | None  # None when no case has a transcript
     expert_ms: dict[str, float]  # median per image
-    caption_ms: float  # median, LLM included
+    caption_ms: float | None  # median, LLM included
     answer_ms: dict[str, float]  # median, by who settled it ("expert", "llm")
     caption_results: list[CaptionResult] = field(default_factory=list)
     answer_results: list[AnswerResult] = field(default_factory=list)
@@ -211,7 +211,7 @@ def _report(cases, captions, answers, ocr, expert_ms) -> VisionReport:
         llm_rewordings_rejected=sum(bool(c.rejected) for c in captions),
         answers=outcomes,
         ocr_character_accuracy=(
-            statistics.fmean(r.character_accuracy for r in ocr) if ocr else float("nan")
+            statistics.fmean(r.character_accuracy for r in ocr) if ocr else None
         ),
         expert_ms={name: round(statistics.median(ms), 1) for name, ms in expert_ms.items()},
         caption_ms=_median(c.ms for c in captions),
@@ -234,6 +234,6 @@ def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def _median(values) -> float:
+def _median(values) -> float | None:
     values = list(values)
-    return round(statistics.median(values), 1) if values else float("nan")
+    return round(statistics.median(values), 1) if values else None

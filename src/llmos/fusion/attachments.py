@@ -8,6 +8,7 @@ model cannot see and is told so.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,7 +69,7 @@ class Attachments:
                     name = f"image {images}"
                     texts.append(await self._image(await self._url_bytes(part, name), name))
                 elif kind == "file":
-                    data, name = self._file_bytes(part)
+                    data, name = await self._file_bytes(part)
                     if looks_like_image(data):
                         images += 1
                         texts.append(await self._image(data, name))
@@ -92,10 +93,12 @@ class Attachments:
 
     async def _document(self, data: bytes, name: str) -> str:
         if is_pdf(data):
-            pages = await self.vision.read_pdf(
+            document = await self.vision.read_pdf(
                 data, name, pages=None, min_score=0.5, max_chars=MAX_DOCUMENT_CHARS
             )
-            return _quoted(name, "\n\n".join(page.text for page in pages))
+            text = "\n\n".join(page.text for page in document.pages)
+            unread = document.page_count - len(document.pages)
+            return _quoted(name, text, f"{unread} more pages not read" if unread else "")
         try:
             return _quoted(name, data.decode("utf-8"))
         except UnicodeDecodeError:
@@ -103,15 +106,16 @@ class Attachments:
                 f"{name} is not an image, a PDF or UTF-8 text, so llmos cannot read it."
             ) from None
 
-    def _file_bytes(self, part: Json) -> tuple[bytes, str]:
+    async def _file_bytes(self, part: Json) -> tuple[bytes, str]:
         field = part.get("file")
         if not isinstance(field, dict):
             raise InvalidRequest("A 'file' part needs {'file': {'file_id': ...}} or 'file_data'.")
         if file_id := field.get("file_id"):
+            content = await asyncio.to_thread(self.files.content, str(file_id))
             stored = self.files.get(str(file_id))
-            if stored is None:
+            if content is None or stored is None:
                 raise InvalidRequest(f"No file {file_id!r}: upload it with POST /v1/files first.")
-            return self.files.content(stored.id) or b"", repr(stored.filename)
+            return content, repr(stored.filename)
         if data := field.get("file_data"):
             name = repr(str(field.get("filename") or "the attached file"))
             return _inline_bytes(str(data), name), name
@@ -163,9 +167,12 @@ def _inline_bytes(data: str, name: str) -> bytes:
         raise InvalidRequest(f"{name}: 'file_data' is not valid base64.") from None
 
 
-def _quoted(name: str, text: str) -> str:
+def _quoted(name: str, text: str, left_out: str = "") -> str:
+    """The document for the model, cut at MAX_DOCUMENT_CHARS, saying what it does not see."""
     text = text.strip()
+    notes = [left_out] if left_out else []
     if len(text) > MAX_DOCUMENT_CHARS:
-        left = len(text) - MAX_DOCUMENT_CHARS
-        text = f"{text[:MAX_DOCUMENT_CHARS]}\n[... {left} more characters left out]"
-    return f"[Attached document {name}:\n{text or '(no readable text)'}\n]"
+        notes.insert(0, f"{len(text) - MAX_DOCUMENT_CHARS} more characters left out")
+        text = text[:MAX_DOCUMENT_CHARS]
+    tail = f"\n[... {'; '.join(notes)}]" if notes else ""
+    return f"[Attached document {name}:\n{text or '(no readable text)'}{tail}\n]"

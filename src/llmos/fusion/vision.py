@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.vision import answer as vqa
@@ -24,41 +23,22 @@ from llmos.capabilities.vision.types import (
     Answer,
     Caption,
     DetectedObject,
+    Document,
     PageText,
     TextLine,
     VisualFacts,
 )
+from llmos.fusion.recent import Recent
 from llmos.kernel import Kernel
 
-T = TypeVar("T")
 CACHE_SIZE = 64  # images' facts, and documents' pages, kept per process
-
-
-class _Recent(Generic[T]):
-    """The last ``size`` results by key (least recently used goes first)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, T] = OrderedDict()
-
-    def get(self, key: Hashable) -> T | None:
-        if key not in self._items:
-            return None
-        self._items.move_to_end(key)
-        return self._items[key]
-
-    def put(self, key: Hashable, value: T) -> T:
-        self._items[key] = value
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return value
 
 
 class Vision:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
-        self._facts: _Recent[VisualFacts] = _Recent(CACHE_SIZE)
-        self._documents: _Recent[list[PageText]] = _Recent(CACHE_SIZE)
+        self._facts: Recent[VisualFacts] = Recent(CACHE_SIZE)
+        self._documents: Recent[Document] = Recent(CACHE_SIZE)
 
     async def decode(self, data: bytes, name: str = "the image") -> DecodedImage:
         return await asyncio.to_thread(decode_image, data, name=name)
@@ -79,7 +59,9 @@ class Vision:
         detections = await self._run(
             "detect", timings, lambda m: m.detect(rgb, min_score=gating.OBJECT_SCORE)
         )
-        objects = await asyncio.to_thread(gating.gate_objects, rgb, detections)
+        objects = await asyncio.to_thread(
+            gating.gate_objects, rgb, detections, grayscale=photo.grayscale
+        )
         faces = []
         if any(o.label == "person" for o in objects):
             faces = await self._run("faces", timings, lambda m: m.faces(rgb))
@@ -99,15 +81,20 @@ class Vision:
         pages: str | None,
         min_score: float,
         max_chars: int | None = None,
-    ) -> list[PageText]:
-        """Each chosen page's text layer, or, for a scanned page, what OCR reads on it; with
-        ``max_chars``, pages after the one that reaches it are not read. Remembered by the
-        PDF's hash, so a document attached to every turn of a chat is read once."""
+    ) -> Document:
+        """The chosen pages' text layers, or, for scanned pages, what OCR reads on them.
+
+        With ``max_chars`` (for chat), ``pages`` is not used: pages are read from the first,
+        at most ``pdf.MAX_PAGES`` of them, until their text reaches ``max_chars``. Remembered by
+        the PDF's hash, so a document attached to every turn of a chat is read once."""
         key = (hashlib.sha256(data).hexdigest(), pages, min_score, max_chars)
         if (known := self._documents.get(key)) is not None:
             return known
         count = await asyncio.to_thread(pdf.page_count, data, name)
-        numbers = pdf.page_numbers(pages, count) if max_chars is None else range(1, count + 1)
+        if max_chars is None:
+            numbers = pdf.page_numbers(pages, count)
+        else:
+            numbers = list(range(1, min(count, pdf.MAX_PAGES) + 1))
         read: list[PageText] = []
         for number in numbers:
             page = await asyncio.to_thread(pdf.read_page, data, number, name)
@@ -118,13 +105,14 @@ class Vision:
                 read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
             if max_chars is not None and sum(len(p.text) for p in read) >= max_chars:
                 break
-        return self._documents.put(key, read)
+        return self._documents.put(key, Document(tuple(read), count))
 
     async def detect(self, image: DecodedImage, *, min_score: float) -> tuple[DetectedObject, ...]:
         found = await self._run("detect", {}, lambda m: m.detect(image.rgb, min_score=min_score))
         return await asyncio.to_thread(gating.gate_objects, image.rgb, found, min_score=min_score)
 
     async def caption(self, facts: VisualFacts, *, model: str | None = None) -> Caption:
+        self.kernel.registry.resolve("chat", model)  # an unknown model is a 404 either way
         plain = captions.template(facts)
         if not captions.names_something(facts):
             return Caption(plain, "template", plain)

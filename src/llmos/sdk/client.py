@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import httpx
 
-from llmos.files import atomic_target
+from llmos.atomic import atomic_target
 
 
 class ApiError(Exception):

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from llmos.files import atomic_target
+from llmos.atomic import atomic_target
 from llmos.storage.database import Database
 
 
@@ -62,19 +62,44 @@ class FileStore:
             row = db.execute(f"SELECT {_COLUMNS} FROM files WHERE id = ?", (file_id,)).fetchone()
         return StoredFile(*row) if row else None
 
-    def list(self, *, purpose: str | None = None, limit: int = 100) -> list[StoredFile]:
-        where, args = ("WHERE purpose = ?", (purpose,)) if purpose else ("", ())
+    def list(
+        self,
+        *,
+        purpose: str | None = None,
+        limit: int = 100,
+        after: str | None = None,
+        newest_first: bool = True,
+    ) -> list[StoredFile]:
+        """Files in upload order (newest first by default); ``after`` continues a listing
+        from that file's id, as OpenAI's cursor pagination does."""
+        where, args = [], []
+        if purpose:
+            where.append("purpose = ?")
+            args.append(purpose)
+        if after:
+            where.append(
+                f"(created_at, id) {'<' if newest_first else '>'} "
+                "(SELECT created_at, id FROM files WHERE id = ?)"
+            )
+            args.append(after)
+        condition = f"WHERE {' AND '.join(where)}" if where else ""
+        order = "DESC" if newest_first else "ASC"
         with self._db.transaction() as db:
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM files {where} ORDER BY created_at DESC LIMIT ?",
+                f"SELECT {_COLUMNS} FROM files {condition} "
+                f"ORDER BY created_at {order}, id {order} LIMIT ?",
                 (*args, limit),
             ).fetchall()
         return [StoredFile(*row) for row in rows]
 
     def content(self, file_id: str) -> bytes | None:
+        """The file's bytes; None when there is no such file (or it was just deleted)."""
         if self.get(file_id) is None:
             return None
-        return self.path_of(file_id).read_bytes()
+        try:
+            return self.path_of(file_id).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def delete(self, file_id: str) -> bool:
         with self._db.transaction() as db:

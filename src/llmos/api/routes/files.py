@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -42,23 +43,29 @@ async def upload_file(
     name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
     if not data:
         raise InvalidRequest(f"{name!r} is empty (0 bytes).")
-    return file_object(store.add(data, filename=name, purpose=purpose))
+    stored = await asyncio.to_thread(store.add, data, filename=name, purpose=purpose)
+    return file_object(stored)
 
 
 @router.get("/v1/files")
 async def list_files(
     purpose: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
+    after: Annotated[str | None, Query(description="A file id: list the files after it.")] = None,
+    order: Literal["asc", "desc"] = "desc",
     store: FileStore = Depends(get_files),
 ) -> dict[str, Any]:
-    """Kept files, newest first."""
-    data = [file_object(f) for f in store.list(purpose=purpose, limit=limit)]
+    """Kept files, newest first unless ``order=asc``; a page of ``limit`` at a time."""
+    if after is not None and store.get(after) is None:
+        raise InvalidRequest(f"'after' names no file: {after!r}.")
+    found = store.list(purpose=purpose, limit=limit + 1, after=after, newest_first=order == "desc")
+    data = [file_object(f) for f in found[:limit]]
     return {
         "object": "list",
         "data": data,
         "first_id": data[0]["id"] if data else None,
         "last_id": data[-1]["id"] if data else None,
-        "has_more": False,
+        "has_more": len(found) > limit,
     }
 
 
@@ -70,8 +77,11 @@ async def get_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[
 @router.get("/v1/files/{file_id}/content")
 async def file_content(file_id: str, store: FileStore = Depends(get_files)) -> Response:
     stored = _stored(store, file_id)
+    content = await asyncio.to_thread(store.content, stored.id)
+    if content is None:
+        raise NotFound(f"No file {file_id!r}.")
     return Response(
-        store.content(stored.id),
+        content,
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{stored.id}"'},
     )

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from llmos.api.disconnect import unless_disconnected
 from llmos.capabilities.vision.drawing import annotated_png
+from llmos.capabilities.vision.images import looks_like_image
 from llmos.capabilities.vision.pdf import is_pdf
 from llmos.capabilities.vision.types import count_labels
 from llmos.errors import InvalidRequest
@@ -96,15 +97,17 @@ async def image_ocr(
     """Text lines in reading order, with boxes and scores, and the whole text. A PDF page is
     read from its text layer when it has one, else rendered and read by OCR."""
     data, name = await _bytes(file)
-    if is_pdf(data):
-        read = await unless_disconnected(
+    if is_pdf(data) and not looks_like_image(data):
+        document = await unless_disconnected(
             request, vision.read_pdf(data, name, pages=pages, min_score=min_score)
         )
+        read = document.pages
         return {
             "object": "image.ocr",
             "text": "\n\n".join(page.text for page in read),
             "lines": [{**asdict(line), "page": p.page} for p in read for line in p.lines],
             "pages": [{"page": p.page, "source": p.source, "text": p.text} for p in read],
+            "page_count": document.page_count,
         }
     if pages:
         raise InvalidRequest(f"'pages' is for PDFs; {name} is not one.")

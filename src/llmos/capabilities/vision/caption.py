@@ -55,19 +55,21 @@ def template(facts: VisualFacts) -> str:
                 if sure
                 else f"what looks like {vocabulary.with_article(label.name)}"
             )
+    words = [line.text for line in facts.text if len(line.text) >= 4]
+    quoted = " / ".join(words)
+    quoted = quoted if len(quoted) <= 60 else quoted[:57].rsplit(" ", 1)[0] + "..."
     page = not things and is_page(facts)
     if page:
         things.append("a page of text")
+    elif not things and words:  # a sign, a label: the text is all that is known
+        return f"{lead.removesuffix(' of')} with the text “{quoted}”."
     elif not things:
         colour = f"mostly {facts.photo.colours[0]} " if facts.photo.colours else ""
         return f"A {colour}photo; llmos's experts recognise nothing in it."
     sentence = f"{lead} {_join(things)}"
     if facts.concepts and "water" in facts.concepts:
         sentence += " by the water"
-    words = [line.text for line in facts.text if len(line.text) >= 4]
     if words:
-        quoted = " / ".join(words)
-        quoted = quoted if len(quoted) <= 60 else quoted[:57].rsplit(" ", 1)[0] + "..."
         sentence += f", which begins “{quoted}”" if page else f", with the text “{quoted}”"
     return sentence + "."
 
@@ -99,7 +101,7 @@ def supported_words(facts: VisualFacts) -> set[str]:
 def names_something(facts: VisualFacts) -> bool:
     """Whether the template names anything (else there is nothing for the LLM to reword)."""
     confident = any(found.score >= CAPTION_OBJECT_SCORE for found in facts.objects)
-    return confident or bool(facts.labels) or is_page(facts)
+    return confident or bool(facts.labels) or any(len(x.text) >= 4 for x in facts.text)
 
 
 def is_page(facts: VisualFacts) -> bool:

@@ -66,8 +66,14 @@ def gate_labels(probs: np.ndarray) -> tuple[Label, ...]:
 
 
 def gate_objects(
-    rgb: np.ndarray, detections: Sequence[Detection], *, min_score: float = OBJECT_SCORE
+    rgb: np.ndarray,
+    detections: Sequence[Detection],
+    *,
+    min_score: float = OBJECT_SCORE,
+    grayscale: bool | None = None,
 ) -> tuple[DetectedObject, ...]:
+    """Confident boxes, nested duplicates merged, with named colours (``grayscale``: whether the
+    photo is black-and-white, measured here when not given)."""
     kept: list[Detection] = []
     for found in sorted(detections, key=lambda d: -d.score):
         if found.score < min_score:
@@ -77,7 +83,8 @@ def gate_objects(
             continue
         kept.append(found)
     objects = []
-    grey = is_grayscale(rgb)  # a thing's colour cannot be told in a black-and-white photo
+    # a thing's colour cannot be told in a black-and-white photo
+    grey = is_grayscale(rgb) if grayscale is None else grayscale
     for found in kept:
         x, y, w, h = found.box
         named = not grey and found.label != "person"
@@ -120,8 +127,7 @@ def assemble(
     timings_ms: dict[str, float],
 ) -> VisualFacts:
     has_person = any(o.label == "person" for o in objects)
-    people = sum(o.box.area for o in objects if o.label == "person")
-    if people >= PEOPLE_SHARE * photo.width * photo.height:
+    if _covered(photo, [o.box for o in objects if o.label == "person"]) >= PEOPLE_SHARE:
         # where people fill the picture, its main colours are theirs (skin, hair, clothes)
         photo = replace(photo, colours=())
     kinds = {label.category for label in labels} | {o.label for o in objects}
@@ -140,6 +146,18 @@ def assemble(
 
 def _centre(line: TextLine) -> float:
     return line.box.y + line.box.height / 2
+
+
+def _covered(photo: Photo, boxes: Sequence[Box]) -> float:
+    """The share of the picture the boxes cover (overlaps counted once), on an 8-px grid."""
+    if not boxes:
+        return 0.0
+    grid = np.zeros((photo.height // 8 + 1, photo.width // 8 + 1), bool)
+    for box in boxes:
+        grid[
+            box.y // 8 : (box.y + box.height) // 8 + 1, box.x // 8 : (box.x + box.width) // 8 + 1
+        ] = True
+    return float(grid.mean())
 
 
 def _nested(a: Box, b: Box) -> bool:

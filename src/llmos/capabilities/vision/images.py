@@ -68,6 +68,8 @@ def looks_like_image(data: bytes) -> bool:
     try:
         with Image.open(io.BytesIO(data)):
             return True
+    except Image.DecompressionBombError:
+        return True  # an image, and decode_image will refuse it with the reason
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return False
 

@@ -45,7 +45,7 @@ def page_numbers(spec: str | None, count: int) -> list[int]:
                 f"Choose them with 'pages', e.g. pages=1-{MAX_PAGES}."
             )
         return list(range(1, count + 1))
-    numbers: list[int] = []
+    ranges = []
     for part in spec.replace(" ", "").split(","):
         match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
         if match is None:
@@ -53,10 +53,24 @@ def page_numbers(spec: str | None, count: int) -> list[int]:
         first, last = int(match[1]), int(match[2] or match[1])
         if not 1 <= first <= last <= count:
             raise InvalidRequest(f"'pages' asks for {part}, but the PDF has pages 1-{count}.")
-        numbers += [n for n in range(first, last + 1) if n not in numbers]
+        ranges.append((first, last))
+    numbers = _listed(ranges, most=MAX_PAGES + 1)  # never lists a million pages
     if len(numbers) > MAX_PAGES:
-        raise InvalidRequest(f"'pages' names {len(numbers)} pages; at most {MAX_PAGES} a request.")
+        raise InvalidRequest(
+            f"'pages' names more than {MAX_PAGES} pages; at most {MAX_PAGES} a request."
+        )
     return numbers
+
+
+def _listed(ranges: list[tuple[int, int]], *, most: int) -> list[int]:
+    """The pages of ``ranges`` in order, each once, stopping after ``most``."""
+    numbers: dict[int, None] = {}
+    for first, last in ranges:
+        for number in range(first, last + 1):
+            numbers[number] = None
+            if len(numbers) >= most:
+                return list(numbers)
+    return list(numbers)
 
 
 def page_count(data: bytes, name: str) -> int:
@@ -77,7 +91,10 @@ def read_page(data: bytes, number: int, name: str) -> PdfPage:
             text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
             if sum(ch.isalnum() for ch in text) >= MIN_TEXT_LAYER:
                 return PdfPage(number, text.strip(), None)
-            scale = RENDER_LONG_SIDE / max(page.get_size())
+            longest = max(page.get_size())
+            if longest <= 0:
+                raise InvalidRequest(f"{name}: page {number} has no size, so it cannot be read.")
+            scale = RENDER_LONG_SIDE / longest
             bitmap = page.render(scale=scale)
             try:
                 rgb = np.array(bitmap.to_pil().convert("RGB"))
@@ -101,5 +118,7 @@ def _opened(data: bytes, name: str) -> Iterator:
         raise InvalidRequest(f"{name} is not a PDF llmos can read: {error}") from None
     try:
         yield pdf
+    except pdfium.PdfiumError as error:  # a page that does not load, or does not render
+        raise InvalidRequest(f"{name} is damaged: {error}") from None
     finally:
         pdf.close()

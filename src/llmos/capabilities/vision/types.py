@@ -70,6 +70,14 @@ class PageText:
 
 
 @dataclass(frozen=True)
+class Document:
+    """The pages of a PDF that were read, and how many it has."""
+
+    pages: tuple[PageText, ...]
+    page_count: int
+
+
+@dataclass(frozen=True)
 class Photo:
     """Properties of the picture itself."""
 
