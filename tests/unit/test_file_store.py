@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 
 import pytest
 
@@ -41,6 +43,10 @@ def test_no_row_is_left_without_its_bytes_and_strays_are_removed(store, monkeypa
     assert sorted(p.name for p in store.folder.iterdir()) == [kept.id]  # its bytes went too
     (store.folder / "file-0123abcd").write_bytes(b"left by a crash")
     (store.folder / ".file-x.tmp").write_bytes(b"half written")
+    assert store.remove_strays() == 0  # maybe another server's upload in progress
+    hour_ago = time.time() - 3601
+    for name in ("file-0123abcd", ".file-x.tmp", kept.id):
+        os.utime(store.folder / name, (hour_ago, hour_ago))
     assert store.remove_strays() == 2
     assert [p.name for p in store.folder.iterdir()] == [kept.id]
     assert store.content(kept.id) == b"keep me"

@@ -108,13 +108,20 @@ class FileStore:
             self.path_of(file_id).unlink(missing_ok=True)
         return gone
 
-    def remove_strays(self) -> int:
-        """Delete files on disk that have no row (left by a crash); returns how many."""
+    def remove_strays(self, *, older_than: float = 3600.0) -> int:
+        """Delete what a crash left: files with no row, and half-written uploads, untouched
+        for ``older_than`` seconds (another server on the same data dir may be writing one).
+        Returns how many."""
         if not self.folder.is_dir():
             return 0
         with self._db.transaction() as db:
             known = {row[0] for row in db.execute("SELECT id FROM files")}
-        strays = [p for p in self.folder.iterdir() if p.is_file() and p.name not in known]
+        cutoff = time.time() - older_than
+        strays = [
+            path
+            for path in self.folder.iterdir()
+            if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff
+        ]
         for path in strays:
             path.unlink(missing_ok=True)
         return len(strays)
