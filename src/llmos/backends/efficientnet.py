@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from llmos.atomic import atomic_target
+from llmos.backends.onnx_session import cpu_session
 from llmos.errors import MissingExtra, install_extra
 
 log = logging.getLogger(__name__)
@@ -27,17 +28,7 @@ class EfficientNetLite0:
     """``classify`` returns the 1000 class probabilities and the 1280-d image embedding."""
 
     def __init__(self, onnx_path: Path, *, threads: int) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as error:
-            raise MissingExtra("onnxruntime", install=install_extra("vision")) from error
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(onnx_path, threads=threads, extra="vision", quiet=True)
 
     @classmethod
     def from_package(cls, models_dir: Path, *, threads: int) -> EfficientNetLite0:

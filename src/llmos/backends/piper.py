@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from llmos.backends.onnx_session import cpu_session
 from llmos.errors import MissingExtra, install_extra
 
 
@@ -13,21 +14,15 @@ class PiperSpeaker:
 
     def __init__(self, name: str, model: Path, config: Path, *, threads: int) -> None:
         try:
-            import onnxruntime
             from piper import PiperConfig, PiperVoice, SynthesisConfig
         except ImportError as error:
             raise MissingExtra("piper-tts", install=install_extra("speech")) from error
         # PiperVoice.load would open the session with onnxruntime's defaults (a thread per
         # core); the scheduler gives this voice ``threads``, so the session is built here.
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         self.name = name
         self._config = SynthesisConfig
         self._voice = PiperVoice(
-            session=onnxruntime.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"]
-            ),
+            session=cpu_session(model, threads=threads, extra="speech"),
             config=PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8"))),
         )
         self.sample_rate = int(self._voice.config.sample_rate)
