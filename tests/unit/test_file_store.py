@@ -22,12 +22,12 @@ def test_a_file_is_kept_listed_read_and_deleted(store):
     kept = store.add(b"hello", filename="note.txt", purpose="user_data")
     assert kept.id.startswith("file-") and kept.bytes == 5
     assert store.get(kept.id) == kept
-    assert store.content(kept.id) == b"hello"
+    assert store.content(kept) == b"hello"
     other = store.add(b"\x89PNG...", filename="a.png", purpose="vision")
     assert [f.id for f in store.list()] == [other.id, kept.id]  # newest first
     assert [f.id for f in store.list(purpose="vision")] == [other.id]
     assert store.delete(kept.id) and not store.delete(kept.id)
-    assert store.get(kept.id) is None and store.content(kept.id) is None
+    assert store.get(kept.id) is None and store.content(kept) is None
     assert not (store.folder / kept.id).exists()
 
 
@@ -49,7 +49,7 @@ def test_no_row_is_left_without_its_bytes_and_strays_are_removed(store, monkeypa
         os.utime(store.folder / name, (hour_ago, hour_ago))
     assert store.remove_strays() == 2
     assert [p.name for p in store.folder.iterdir()] == [kept.id]
-    assert store.content(kept.id) == b"keep me"
+    assert store.content(kept) == b"keep me"
 
 
 def test_ids_that_are_not_file_ids_never_become_paths(store):

@@ -111,9 +111,11 @@ class Attachments:
         if not isinstance(field, dict):
             raise InvalidRequest("A 'file' part needs {'file': {'file_id': ...}} or 'file_data'.")
         if file_id := field.get("file_id"):
-            content = await asyncio.to_thread(self.files.content, str(file_id))
             stored = self.files.get(str(file_id))
-            if content is None or stored is None:
+            content = (
+                None if stored is None else await asyncio.to_thread(self.files.content, stored)
+            )
+            if stored is None or content is None:
                 raise InvalidRequest(f"No file {file_id!r}: upload it with POST /v1/files first.")
             return content, repr(stored.filename)
         if data := field.get("file_data"):

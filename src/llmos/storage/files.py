@@ -92,12 +92,10 @@ class FileStore:
             ).fetchall()
         return [StoredFile(*row) for row in rows]
 
-    def content(self, file_id: str) -> bytes | None:
-        """The file's bytes; None when there is no such file (or it was just deleted)."""
-        if self.get(file_id) is None:
-            return None
+    def content(self, stored: StoredFile) -> bytes | None:
+        """The bytes of a file :meth:`get` found; None if it was deleted since."""
         try:
-            return self.path_of(file_id).read_bytes()
+            return self.path_of(stored.id).read_bytes()
         except FileNotFoundError:
             return None
 

@@ -77,7 +77,7 @@ async def get_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[
 @router.get("/v1/files/{file_id}/content")
 async def file_content(file_id: str, store: FileStore = Depends(get_files)) -> Response:
     stored = _stored(store, file_id)
-    content = await asyncio.to_thread(store.content, stored.id)
+    content = await asyncio.to_thread(store.content, stored)
     if content is None:
         raise NotFound(f"No file {file_id!r}.")
     return Response(
