@@ -93,7 +93,6 @@ def torch_classifier_ms(images: list[np.ndarray]) -> float:
 
 
 def end_to_end(images: dict[str, np.ndarray]) -> None:
-    import httpx
     from PIL import Image
 
     from _server import llmos_serve, peak_rss_bytes
@@ -110,10 +109,7 @@ def end_to_end(images: dict[str, np.ndarray]) -> None:
                 # a changed byte defeats the facts cache, so every call runs the experts
                 data = data + bytes([round_])
                 started = time.perf_counter()
-                reply = httpx.post(
-                    f"{url}/v1/images/facts", files={"file": (f"{name}.png", data)}, timeout=300
-                )
-                reply.raise_for_status()
+                post_facts(url, name, data)
                 if round_:
                     times.append((time.perf_counter() - started) * 1000)
         one_by_one = sum(times) / 1000
@@ -127,22 +123,20 @@ def end_to_end(images: dict[str, np.ndarray]) -> None:
           f"({one_by_one / concurrent:.2f}x)")  # fmt: skip
 
 
+def post_facts(url: str, name: str, data: bytes) -> None:
+    import httpx
+
+    reply = httpx.post(f"{url}/v1/images/facts", files={"file": (f"{name}.png", data)}, timeout=300)
+    reply.raise_for_status()
+
+
 def all_at_once(url: str, uploads: dict[str, bytes]) -> float:
     """Seconds until every upload has its facts, all sent at the same time."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import httpx
-
-    def post(item):
-        name, data = item
-        reply = httpx.post(
-            f"{url}/v1/images/facts", files={"file": (f"{name}.png", data)}, timeout=300
-        )
-        reply.raise_for_status()
-
     started = time.perf_counter()
     with ThreadPoolExecutor(len(uploads)) as pool:
-        list(pool.map(post, uploads.items()))
+        list(pool.map(lambda item: post_facts(url, *item), uploads.items()))
     return time.perf_counter() - started
 
 

@@ -33,7 +33,7 @@ def vision(
 ) -> None:
     """Captions (CIDEr-D, BLEU-4, invented items), answers (right / abstained / wrong), OCR
     character accuracy and expert timings on scikit-image's photos."""
-    from llmos.eval.vision import bundled_cases
+    from llmos.eval.vision import bundled_cases, step_count
 
     try:
         cases = bundled_cases(set(only) if only else None)
@@ -41,9 +41,8 @@ def vision(
         errors.print(f"[red]error:[/] {escape(str(error))}")
         raise typer.Exit(2) from None
     settings = load_settings()
-    steps = sum(2 + len(case.questions) + (case.text is not None) for case in cases)
     with Progress(console=errors, transient=True) as progress:
-        task = progress.add_task("evaluating", total=steps)
+        task = progress.add_task("evaluating", total=step_count(cases))
 
         def step(what: str) -> None:
             progress.update(task, advance=1, description=escape(what))

@@ -141,6 +141,11 @@ def judge(answer: Answer, accepted: tuple[str, ...]) -> Outcome:
     return "right" if hit else "wrong"
 
 
+def step_count(cases: list[Case]) -> int:
+    """How many times :func:`evaluate` calls ``step`` for ``cases``."""
+    return sum(2 + len(case.questions) + (case.text is not None) for case in cases)
+
+
 async def evaluate(
     vision: Vision,
     cases: list[Case],
@@ -149,7 +154,8 @@ async def evaluate(
     step: Callable[[str], None] = lambda _what: None,
 ) -> VisionReport:
     """Run every case through ``vision`` (experts, captions, answers, OCR) and score it.
-    ``step`` is called before each unit of work, with what it is, for a progress display."""
+    ``step`` is called before each unit of work (:func:`step_count` times), with what it is,
+    for a progress display."""
     captions: list[CaptionResult] = []
     answers: list[AnswerResult] = []
     ocr: list[OcrResult] = []
