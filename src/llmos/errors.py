@@ -90,5 +90,11 @@ class ModelTooLarge(LlmosError):
     status, type, code = 503, "server_error", "model_too_large"
 
 
+class Cancelled(LlmosError):
+    """A job stopped half-way because its caller went away; its partial result is dropped."""
+
+    status, type, code = 499, "invalid_request_error", "cancelled"
+
+
 class ModelLoadFailed(LlmosError):
     status, type, code = 500, "server_error", "model_load_failed"

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from llmos import __version__
-from llmos.api.auth import ApiKeyMiddleware
-from llmos.api.errors import install_error_handlers
-from llmos.api.limits import BodySizeLimit
+from llmos.api.auth import OPEN_PATHS, ApiKeyMiddleware
+from llmos.api.errors import (
+    ERROR_RESPONSES,
+    CatchUnexpected,
+    declare_only_real_errors,
+    install_error_handlers,
+)
+from llmos.api.limits import BodySizeLimit, check_json_body
 from llmos.api.routes import (
     audio,
     chat,
@@ -47,6 +53,8 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         version=__version__,
         description="A local, fully offline multimodal LLM operating system.",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,  # every operation's, in the spec
+        dependencies=[Depends(check_json_body)],  # surrogates and nesting, for every route
     )
     app.state.settings = settings
     app.state.kernel = kernel
@@ -63,5 +71,21 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(video.router)
     app.include_router(images.router)
     app.add_middleware(BodySizeLimit, max_upload_mb=settings.max_upload_mb)
-    app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)  # added last: runs first
+    app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)
+    app.add_middleware(CatchUnexpected)  # added last: runs first
+    _publish_only_real_errors(app)
     return app
+
+
+def _publish_only_real_errors(app: FastAPI) -> None:
+    """/openapi.json declares the errors the server answers, and not FastAPI's 422."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            declare_only_real_errors(spec, open_paths=OPEN_PATHS)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

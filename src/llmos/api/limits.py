@@ -1,4 +1,4 @@
-"""Request size limit, answered in the OpenAI error shape.
+"""Request limits: body size, answered in the OpenAI error shape, and what a JSON body holds.
 
 A body whose ``Content-Length`` declares too much is refused before a byte is read. A chunked
 body is counted as it arrives; past the limit, reading it raises a 413 ``HTTPException``, which
@@ -7,12 +7,17 @@ FastAPI passes to our handlers. (FastAPI's own ``max_body_size`` answers in plai
 
 from __future__ import annotations
 
+import asyncio
+import re
+from typing import Any
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llmos.api.errors import from_llmos_error, too_large_message
-from llmos.errors import PayloadTooLarge
+from llmos.errors import InvalidRequest, PayloadTooLarge
 
 
 class BodySizeLimit:
@@ -41,3 +46,51 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+MAX_NESTING = 64  # levels of JSON objects and arrays in a request body
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+async def check_json_body(request: Request) -> None:
+    """Every JSON body, before a route sees it: nested at most MAX_NESTING deep, and no lone
+    UTF-16 surrogate (``"\\ud800"`` parses in Python, then fails wherever the text is encoded).
+    """
+    if request.method not in ("POST", "PUT", "PATCH") or not _is_json(request):
+        return
+    try:
+        body = await request.json()  # parsed once: FastAPI reuses it
+    except (ValueError, RecursionError):
+        return  # not JSON: the route's own validation says so
+    big = len(await request.body()) > 2**16  # walking a big body must not hold the event loop
+    problem = await asyncio.to_thread(_problem_in, body) if big else _problem_in(body)
+    if problem:
+        raise InvalidRequest(problem)
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().endswith("json")
+
+
+def _problem_in(body: Any) -> str | None:
+    """What is wrong with a parsed JSON body, if anything (iterative: any depth is safe)."""
+    stack: list[tuple[str, Any, int]] = [("body", body, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return (
+                    f"{path} holds a lone UTF-16 surrogate (such as \\ud800), which is not "
+                    "text. Send valid Unicode."
+                )
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth >= MAX_NESTING:
+            return f"The request body is nested more than {MAX_NESTING} levels deep."
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and _SURROGATE.search(key):
+                return f"{path} has a key with a lone UTF-16 surrogate. Send valid Unicode."
+            stack.append((f"{path}.{key}", item, depth + 1))
+    return None

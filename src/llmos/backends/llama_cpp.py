@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llmos.errors import MissingExtra, install_extra
+from llmos.errors import Cancelled, InvalidRequest, MissingExtra, install_extra
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class LlamaCppServer:
         callback returns True), so a caller that goes away frees the model at once. Without
         ``on_chunk`` the chunks are put back together into one response."""
         if stop.is_set():  # the client left while the job waited
-            return {"error": {"code": 499, "message": "cancelled before it started"}}
+            raise Cancelled("The request was cancelled before it started.")
         chunks: list[Chunk] = []
 
         def callback(chunk: Chunk) -> bool:
@@ -74,9 +74,12 @@ class LlamaCppServer:
                 on_chunk(chunk)
             return stop.is_set()  # True tells llama.cpp to stop generating
 
-        handler({**body, "stream": True}, callback)
+        try:
+            handler({**body, "stream": True}, callback)
+        except ValueError as error:  # xllamacpp's word for a request llama.cpp cannot serve
+            raise InvalidRequest(str(error)) from None
         if stop.is_set():  # a half answer must not pass for a whole one (e.g. be stored)
-            return {"error": {"code": 499, "message": "stopped: the client went away"}}
+            raise Cancelled("The request was cancelled: its client went away.")
         if on_chunk is not None:
             return chunks[-1] if chunks else {}
         return _assemble(chunks, chat=chat)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from llmos.api.chat_requests import ChatRequest, CompletionRequest, Message, Sampling
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.streaming import stream_job
@@ -24,79 +24,6 @@ Job = Callable[[ChatModel, threading.Event], ChatResult]
 
 router = APIRouter(tags=["openai"])
 Json = dict[str, Any]
-
-
-class Message(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[Json] | None = None
-
-
-class StreamOptions(BaseModel):
-    include_usage: bool = False
-
-
-class Sampling(BaseModel):
-    """Fields both endpoints share. Unknown fields are accepted and ignored."""
-
-    model_config = ConfigDict(extra="allow")
-
-    model: str | None = Field(None, description="Model id; the chat default when absent.")
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
-    temperature: float | None = Field(None, ge=0, le=2)
-    top_p: float | None = Field(None, gt=0, le=1)
-    stop: str | list[str] | None = None
-    seed: int | None = None
-    n: int = 1
-    logprobs: bool | int | None = None
-    top_logprobs: int | None = Field(None, ge=0, le=20)
-    keep_alive: str | float | None = Field(None, description="llmos extension, as in Ollama.")
-
-
-class Function(BaseModel):
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
-    parameters: Json | None = Field(None, description="A JSON schema for the arguments.")
-
-
-class Tool(BaseModel):
-    type: Literal["function"] = "function"
-    function: Function
-
-
-class FunctionName(BaseModel):
-    name: str
-
-
-class NamedToolChoice(BaseModel):
-    type: Literal["function"] = "function"
-    function: FunctionName
-
-
-class ChatRequest(Sampling):
-    messages: list[Message] = Field(min_length=1)
-    response_format: Json | None = None
-    tools: list[Tool] | None = None
-    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
-
-
-class CompletionRequest(Sampling):
-    prompt: str | list[str]
-    echo: bool | None = None
-    suffix: str | None = None
-
-    @field_validator("prompt")
-    @classmethod
-    def _one_prompt(cls, prompt: str | list[str]) -> str:
-        if isinstance(prompt, str):
-            return prompt
-        if len(prompt) != 1:
-            raise ValueError("send one prompt per request (a string, or a list of one string)")
-        return prompt[0]
 
 
 @router.post("/v1/chat/completions")
@@ -130,7 +57,9 @@ async def create_completion(
 
 async def _serve(body: Sampling, request: Request, kernel: Kernel, service):
     spec = kernel.registry.resolve("chat", body.model)
-    payload = body.model_dump(exclude_none=True, exclude={"model", "stream", "keep_alive"})
+    payload = body.model_dump(
+        exclude_none=True, by_alias=True, exclude={"model", "stream", "keep_alive"}
+    )
 
     def job(on_chunk: OnChunk | None) -> Job:
         def run(model: ChatModel, stop: threading.Event) -> ChatResult:

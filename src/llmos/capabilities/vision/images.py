@@ -6,14 +6,21 @@ import base64
 import binascii
 import io
 import re
-import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from llmos.errors import InvalidRequest
+from llmos.errors import InvalidRequest, MissingExtra, install_extra
 
-MAX_PIXELS = 40_000_000  # 40 megapixels: larger declared sizes are refused before decoding
+# The one gate every image passes (uploads, chat parts, files, PDF pages, video frames), before
+# a pixel is decoded: what a request may cost in memory and CPU is bounded here.
+MAX_PIXELS = 40_000_000  # 40 megapixels: ~120 MB as RGB
+MAX_SIDE = 16_384  # pixels, either side
+MIN_SIDE = 8  # pixels: smaller shows nothing the experts could see
+MAX_ASPECT = 50  # longer side / shorter side: past that it is a strip, not a picture
 _DATA_URI = re.compile(r"data:(?P<type>[\w/+.-]*)(?P<params>(;[\w=.+-]+)*),(?P<data>.*)", re.S)
 
 
@@ -24,53 +31,90 @@ class DecodedImage:
     gps: tuple[float, float] | None = None
 
 
+def check_dimensions(width: int, height: int, name: str = "the image") -> None:
+    """Refuse, with a 400 that says what to change, an image llmos will not decode."""
+    size = f"{width}x{height} pixels"
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        raise InvalidRequest(
+            f"{name} is {size}; llmos reads images up to {MAX_PIXELS // 1_000_000} megapixels "
+            f"and {MAX_SIDE} pixels a side. Resize it and try again."
+        )
+    if min(width, height) < MIN_SIDE:
+        raise InvalidRequest(
+            f"{name} is {size}: too small to see (at least {MIN_SIDE} pixels a side)."
+        )
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise InvalidRequest(
+            f"{name} is {size}, a strip longer than {MAX_ASPECT}:1; llmos reads pictures up "
+            "to that aspect ratio. Crop it into parts (or pad it) and send those."
+        )
+
+
+def decoded_bytes(width: int, height: int) -> int:
+    """Memory decoding an image of this size takes at its peak: the decoder's image, the RGB
+    conversion and the array (each 3 bytes a pixel)."""
+    return 3 * 3 * width * height
+
+
+def image_size(data: bytes, name: str = "the image") -> tuple[int, int]:
+    """(width, height) read from the header alone, checked by :func:`check_dimensions`."""
+    with _opened(data, name) as image:
+        width, height = image.size
+    check_dimensions(width, height, name)
+    return width, height
+
+
 def decode_image(data: bytes, *, name: str = "the image") -> DecodedImage:
     """Decode PNG, JPEG, WebP, GIF (first frame), BMP or TIFF bytes, turned upright by EXIF."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    with _opened(data, name) as image:  # without Pillow, the vision extra's 501
+        from PIL import ImageOps
 
-    if not data:
-        raise InvalidRequest(f"{name} is empty (0 bytes). Send an image file.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise InvalidRequest(
-                    f"{name} declares {width}x{height} pixels; llmos reads images up to "
-                    f"{MAX_PIXELS // 1_000_000} megapixels. Resize it and try again."
-                )
+        check_dimensions(*image.size, name)  # before a pixel is decoded
+        try:
             image.load()
             exif = image.getexif()
             image = ImageOps.exif_transpose(image).convert("RGB")
-    except InvalidRequest:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidRequest(
-            f"{name} declares more pixels than llmos reads ({MAX_PIXELS // 1_000_000} "
-            "megapixels at most). Resize it and try again."
-        ) from None
-    except UnidentifiedImageError:
-        raise InvalidRequest(
-            f"{name} is not an image llmos can read (PNG, JPEG, WebP, GIF, BMP or TIFF)."
-        ) from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise InvalidRequest(f"{name} is damaged or cut short: {error}") from None
-    if min(image.size) < 8:
-        raise InvalidRequest(f"{name} is {image.width}x{image.height} pixels: too small to see.")
+        except (OSError, SyntaxError, ValueError, EOFError) as error:
+            raise InvalidRequest(f"{name} is damaged or cut short: {error}") from None
     return DecodedImage(np.asarray(image), taken_at=_taken_at(exif), gps=_gps(exif))
+
+
+@contextmanager
+def _opened(data: bytes, name: str) -> Iterator[Any]:
+    """The image's header, opened by Pillow; what is not an image is a 400."""
+    Image = _pillow()
+    if not data:
+        raise InvalidRequest(f"{name} is empty (0 bytes). Send an image file.")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        if isinstance(error, Image.UnidentifiedImageError):
+            message = f"{name} is not an image llmos can read (PNG, JPEG, WebP, GIF, BMP or TIFF)."
+        else:
+            message = f"{name} is damaged or cut short: {error}"
+        raise InvalidRequest(message) from None
+    with image:
+        yield image
+
+
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError as error:
+        raise MissingExtra("Pillow", install=install_extra("vision")) from error
+    # llmos checks every image's size itself, before decoding (check_dimensions), rather than
+    # through Pillow's bomb warning, which only a process-wide, not thread-safe, filter catches
+    Image.MAX_IMAGE_PIXELS = None
+    return Image
 
 
 def looks_like_image(data: bytes) -> bool:
     """Whether the bytes start like an image format llmos decodes (headers only)."""
-    from PIL import Image, UnidentifiedImageError
-
+    Image = _pillow()
     try:
         with Image.open(io.BytesIO(data)):
             return True
-    except Image.DecompressionBombError:
-        return True  # an image, and decode_image will refuse it with the reason
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, EOFError):
         return False
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from llmos.capabilities.vision.images import DecodedImage
-from llmos.errors import InvalidRequest
+from llmos.capabilities.vision.images import DecodedImage, check_dimensions, decoded_bytes
+from llmos.errors import InvalidRequest, MissingExtra, install_extra
 
 MAX_PAGES = 50  # per request; more must be asked for with ``pages``
 RENDER_LONG_SIDE = 2000  # pixels: about 170 dpi for A4, enough for 9-point text
 MIN_TEXT_LAYER = 10  # letters and digits a page's text layer needs to be read as it is
 _PDFIUM = threading.Lock()
+RENDER_BYTES = decoded_bytes(RENDER_LONG_SIDE, RENDER_LONG_SIDE)  # a page render's peak at most
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,12 @@ def read_page(data: bytes, number: int, name: str) -> PdfPage:
             text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
             if sum(ch.isalnum() for ch in text) >= MIN_TEXT_LAYER:
                 return PdfPage(number, text.strip(), None)
-            longest = max(page.get_size())
-            if longest <= 0:
+            width, height = page.get_size()  # points
+            if min(width, height) <= 0:
                 raise InvalidRequest(f"{name}: page {number} has no size, so it cannot be read.")
-            scale = RENDER_LONG_SIDE / longest
+            scale = RENDER_LONG_SIDE / max(width, height)
+            # the one image gate, before a pixel is rendered: a 14400x1-point page is a strip
+            check_dimensions(round(width * scale), round(height * scale), f"{name} page {number}")
             bitmap = page.render(scale=scale)
             try:
                 rgb = np.array(bitmap.to_pil().convert("RGB"))
@@ -108,8 +111,10 @@ def read_page(data: bytes, number: int, name: str) -> PdfPage:
 @contextmanager
 def _opened(data: bytes, name: str) -> Iterator:
     """A PdfDocument over ``data``, closed on exit; a PDF PDFium cannot open is a 400."""
-    import pypdfium2 as pdfium
-
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as error:
+        raise MissingExtra("pypdfium2", install=install_extra("vision")) from error
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
