@@ -19,6 +19,23 @@ def text_pdf(lines: list[str]) -> bytes:
         f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    return pdf_of(objects)
+
+
+def bare_page_pdf(media_box: str) -> bytes:
+    """A one-page PDF with nothing on its page but its MediaBox, e.g. ``"0 0 14400 1"``: the
+    329-byte file that once made the server allocate 10 GiB."""
+    return pdf_of(
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [{media_box}] >>",
+        ]
+    )
+
+
+def pdf_of(objects: list[str]) -> bytes:
+    """A PDF of these objects (numbered from 1, the first the catalog), with a correct xref."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         "60%",
         description="Memory that loaded models may use: a share of RAM ('60%') or a size ('8GiB').",
     )
+    work_memory: str | int = Field(
+        "2GiB",
+        description="Memory for request work outside models (bodies, decoded images, PDF "
+        "pages), on top of the budget; requests wait for room: a size ('2GiB') or a share ('10%').",
+    )
     queue_size: int = Field(
         64, ge=1, description="Requests admitted per model (running + waiting) before 503."
     )
@@ -99,7 +104,7 @@ class Settings(BaseSettings):
         parse_keep_alive(value)
         return value
 
-    @field_validator("memory_budget")
+    @field_validator("memory_budget", "work_memory")
     @classmethod
     def _check_budget(cls, value: str | int) -> str | int:
         parse_memory_budget(value, total_bytes=1)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,15 +13,20 @@ import pytest
 from llmos.capabilities import LoadContext
 from llmos.errors import ModelLoadFailed, ModelTooLarge
 from llmos.kernel.models import ModelManager
-from tests.fakes import FakeLoader, FakeMemory, fake_spec
+from tests.fakes import FakeClock, FakeLoader, FakeMemory, fake_spec, until
 
 
-def manager(budget: int = 100, keep_alive: float | None = 300.0) -> ModelManager:
+def manager(
+    budget: int = 100,
+    keep_alive: float | None = 300.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> ModelManager:
     return ModelManager(
         budget_bytes=budget,
         default_keep_alive=keep_alive,
         context_for=lambda spec: LoadContext(spec.threads, Path("/nonexistent")),
         memory=FakeMemory(),
+        clock=clock,
     )
 
 
@@ -81,22 +89,19 @@ def test_a_model_that_cannot_fit_beside_pinned_ones_fails_with_advice():
 def test_keep_alive_expiry_unloads_the_idle_model():
     async def scenario():
         loader = FakeLoader("a")
-        models = manager(keep_alive=0.05)
+        clock = FakeClock()  # keep-alive runs on it: nothing expires until the test moves it
+        models = manager(keep_alive=0.05, clock=clock)
         models.start()
         try:
             await models.load(fake_spec("a", loader))
-            assert models.is_loaded("a")
-            assert 0 < models.resident()[0].expires_in <= 0.05
-            for _ in range(100):
-                await asyncio.sleep(0.01)
-                if not models.is_loaded("a"):
-                    break
-            assert not models.is_loaded("a")
-            for _ in range(100):  # closing runs on the model's thread after it left the table
-                if loader.instances[0].closed:
-                    break
-                await asyncio.sleep(0.01)
-            assert loader.instances[0].closed
+            assert models.resident()[0].expires_in == pytest.approx(0.05)
+            clock.advance(0.04)
+            await models.reap_expired()
+            assert models.is_loaded("a")  # not before its time
+            clock.advance(0.02)
+            await until(lambda: not models.is_loaded("a"))  # the reaper's own timer
+            # closing runs on the model's thread after it left the table
+            await until(lambda: loader.instances[0].closed)
         finally:
             await models.stop()
 
@@ -105,16 +110,24 @@ def test_keep_alive_expiry_unloads_the_idle_model():
 
 def test_keep_alive_timer_waits_for_the_last_user():
     async def scenario():
-        models = manager(keep_alive=0.02)
-        models.start()
-        try:
-            spec = fake_spec("a", FakeLoader("a"))
+        clock = FakeClock()
+        models = manager(keep_alive=5.0, clock=clock)
+        spec = fake_spec("a", FakeLoader("a"))
+        async with models.use(spec):
             async with models.use(spec):
-                await asyncio.sleep(0.1)  # longer than the keep-alive, but in use
-                assert models.is_loaded("a")
-                assert models.resident()[0].expires_in is None
-        finally:
-            await models.stop()
+                clock.advance(10)  # longer than the keep-alive, but in use
+                await models.reap_expired()
+                assert models.is_loaded("a") and models.resident()[0].expires_in is None
+            clock.advance(10)  # one user left, the other still uses it
+            await models.reap_expired()
+            assert models.is_loaded("a") and models.resident()[0].expires_in is None
+        assert models.resident()[0].expires_in == 5.0  # counted from the last user's end
+        clock.advance(4)
+        await models.reap_expired()
+        assert models.is_loaded("a")
+        clock.advance(2)
+        await models.reap_expired()
+        assert not models.is_loaded("a")
 
     asyncio.run(scenario())
 
@@ -142,14 +155,17 @@ def test_a_load_waits_for_a_busy_model_to_finish_before_evicting_it():
         b = fake_spec("b", FakeLoader("b"), memory_bytes=60)
         models = manager(budget=100)
         order: list[str] = []
+        a_in_use = asyncio.Event()
 
         async def hold_a() -> None:
             async with models.use(a):
+                a_in_use.set()
+                # work: b's load, asked for meanwhile, must wait for it whatever it takes
                 await asyncio.sleep(0.1)
                 order.append("a done")
 
         holder = asyncio.create_task(hold_a())
-        await asyncio.sleep(0.01)
+        await a_in_use.wait()
         async with models.use(b):
             order.append("b loaded")
         await holder
@@ -189,11 +205,7 @@ def test_unloading_a_busy_model_waits_for_its_last_call():
             async with models.use(spec):
                 assert await models.unload("a") is False
                 assert models.is_loaded("a")
-            for _ in range(100):
-                await asyncio.sleep(0.01)
-                if not models.is_loaded("a"):
-                    break
-            assert not models.is_loaded("a")
+            await until(lambda: not models.is_loaded("a"))
         finally:
             await models.stop()
 
@@ -217,7 +229,8 @@ def test_process_rss_growth_is_reported_per_model():
 
 def test_a_load_whose_callers_all_left_still_expires():
     async def scenario():
-        loader = FakeLoader("a", load_seconds=0.1)
+        loaded = threading.Event()  # the load finishes only when the test sets it
+        loader = FakeLoader("a", load_gate=loaded)
         models = manager(keep_alive=0.05)
         models.start()
         try:
@@ -228,16 +241,16 @@ def test_a_load_whose_callers_all_left_still_expires():
                     pass
 
             caller = asyncio.create_task(call())
-            await asyncio.sleep(0.02)
+            await until(loader.loading.is_set)
             caller.cancel()  # the client went away during the load
+            with pytest.raises(asyncio.CancelledError):
+                await caller
+            loaded.set()
             # the load finishes, nobody uses it, keep-alive (50 ms) expires and closes it
-            for _ in range(200):
-                await asyncio.sleep(0.01)
-                if loader.instances and loader.instances[0].closed:
-                    break
-            assert loader.instances and loader.instances[0].closed
+            await until(lambda: bool(loader.instances) and loader.instances[0].closed)
             assert not models.is_loaded("a")
         finally:
+            loaded.set()
             await models.stop()
 
     asyncio.run(scenario())
@@ -245,18 +258,24 @@ def test_a_load_whose_callers_all_left_still_expires():
 
 def test_two_models_that_do_not_fit_together_take_turns_instead_of_evicting_each_other():
     async def scenario():
-        a = fake_spec("a", FakeLoader("a", load_seconds=0.02), memory_bytes=60)
-        b = fake_spec("b", FakeLoader("b", load_seconds=0.02), memory_bytes=60)
+        loaders = {name: FakeLoader(name) for name in "ab"}
+        a, b = (fake_spec(name, loaders[name], memory_bytes=60) for name in "ab")
         models = manager(budget=100)
 
         async def call(spec) -> str:
             async with models.use(spec) as model:
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.01)  # work, while the other model waits for its turn
+                assert not model.closed  # nobody evicted it under us
                 return model.name
 
+        # All three ask before any load ends: the second call for a shares a's load, and b's
+        # load waits for both calls on a. A b that evicted a between its load and its callers
+        # taking it would make a reload, and then evict b in turn: a thrash.
         names = await asyncio.wait_for(asyncio.gather(call(a), call(b), call(a)), timeout=5)
-        assert sorted(names) == ["a", "a", "b"]
-        assert models.loads <= 3
+        assert names == ["a", "b", "a"]
+        assert (loaders["a"].calls, loaders["b"].calls, models.loads) == (1, 1, 2)
+        assert loaders["a"].instances[0].closed  # a made room for b once its calls were done
+        assert [m.name for m in models.resident()] == ["b"]
 
     asyncio.run(scenario())
 

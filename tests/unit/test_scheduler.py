@@ -9,25 +9,27 @@ import time
 import pytest
 
 from llmos.errors import ServerBusy
-from llmos.kernel.scheduler import CpuSlots, Scheduler
-from tests.fakes import FakeLoader, fake_spec
+from llmos.kernel.scheduler import Scheduler
+from llmos.kernel.slots import Slots
+from tests.fakes import WAIT_SECONDS, FakeLoader, fake_spec, until
 
 
 def test_cpu_slots_are_granted_first_come_first_served_by_weight():
     async def scenario():
-        slots = CpuSlots(2)
-        order: list[str] = []
-
-        async def job(name: str, threads: int, seconds: float) -> None:
-            await slots.acquire(threads)
-            order.append(name)
-            await asyncio.sleep(seconds)
-            slots.release(threads)
-
-        await asyncio.gather(
-            job("big-1", 2, 0.05), job("small-1", 1, 0.05), job("small-2", 1, 0.05)
-        )
-        assert order == ["big-1", "small-1", "small-2"]
+        slots = Slots(2)
+        await slots.acquire(1)  # a small job runs
+        big = asyncio.create_task(slots.acquire(2))
+        small = asyncio.create_task(slots.acquire(1))
+        await asyncio.sleep(0)  # one loop turn: both tasks run up to their wait
+        # one thread is free, but the small job came after the big one: it waits its turn
+        assert not big.done() and not small.done() and slots.free == 1
+        slots.release(1)
+        await asyncio.wait_for(big, WAIT_SECONDS)
+        assert not small.done() and slots.free == 0
+        slots.release(2)
+        await asyncio.wait_for(small, WAIT_SECONDS)
+        assert slots.free == 1
+        slots.release(1)
         assert slots.free == 2
 
     asyncio.run(scenario())
@@ -35,10 +37,11 @@ def test_cpu_slots_are_granted_first_come_first_served_by_weight():
 
 def test_a_cancelled_waiter_leaves_the_queue_and_frees_nothing_it_did_not_take():
     async def scenario():
-        slots = CpuSlots(2)
+        slots = Slots(2)
         await slots.acquire(2)
         waiter = asyncio.create_task(slots.acquire(1))
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # one loop turn: the waiter is queued
+        assert not waiter.done() and slots.free == 0
         waiter.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiter
@@ -59,8 +62,7 @@ def test_admission_beyond_the_queue_size_is_refused_with_retry_after():
                 await release.wait()
 
         first, second = asyncio.create_task(request()), asyncio.create_task(request())
-        await asyncio.sleep(0.01)
-        assert scheduler.in_flight("slow") == 2
+        await until(lambda: scheduler.in_flight("slow") == 2)
         with pytest.raises(ServerBusy) as refused:
             async with scheduler.admit(spec):
                 pass
@@ -78,20 +80,22 @@ def test_cancelling_a_running_job_signals_it_and_waits_for_it_to_stop():
     async def scenario():
         scheduler = Scheduler(cpu_threads=2, queue_size=4)
         spec = fake_spec("a", FakeLoader("a"))
-        finished = threading.Event()
+        started, finished = threading.Event(), threading.Event()
+        signalled: list[bool] = []
 
         def job(stop: threading.Event) -> str:
-            while not stop.wait(0.01):
-                pass
+            started.set()
+            signalled.append(stop.wait(WAIT_SECONDS))
             time.sleep(0.05)  # a little cleanup after the stop signal
             finished.set()
             return "stopped"
 
         task = asyncio.create_task(scheduler.run(spec, job))
-        await asyncio.sleep(0.05)
+        await until(started.is_set)  # the job is running on its thread
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        assert signalled == [True]  # told to stop, not timed out
         assert finished.is_set()  # run() returned only after the job had really ended
         scheduler.shutdown()
 
@@ -100,7 +104,7 @@ def test_cancelling_a_running_job_signals_it_and_waits_for_it_to_stop():
 
 def test_a_waiter_cancelled_in_the_same_turn_as_a_release_loses_no_slot():
     async def scenario():
-        slots = CpuSlots(2)
+        slots = Slots(2)
         await slots.acquire(2)
         waiter = asyncio.create_task(slots.acquire(2))
         await asyncio.sleep(0)  # the waiter is queued

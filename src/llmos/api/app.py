@@ -70,7 +70,9 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(audio.router)
     app.include_router(video.router)
     app.include_router(images.router)
-    app.add_middleware(BodySizeLimit, max_upload_mb=settings.max_upload_mb)
+    app.add_middleware(
+        BodySizeLimit, max_upload_mb=settings.max_upload_mb, memory=kernel.work_memory.bodies
+    )
     app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)
     app.add_middleware(CatchUnexpected)  # added last: runs first
     _publish_only_real_errors(app)

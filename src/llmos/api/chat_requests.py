@@ -44,7 +44,7 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[Json] | None = None
+    content: str | list[Any] | None = None  # parts are checked below, with clearer words
     tool_calls: list[ToolCall] | None = None
 
     @model_validator(mode="after")

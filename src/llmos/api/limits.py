@@ -18,23 +18,34 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llmos.api.errors import from_llmos_error, too_large_message
 from llmos.errors import InvalidRequest, PayloadTooLarge
+from llmos.kernel.work_memory import MemoryPool
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_upload_mb: float) -> None:
+    """Refuses bodies over the limit, and admits each request's body against the kernel's work
+    memory (``bodies`` pool) for as long as the request runs: a body is held as bytes, parsed,
+    and maybe base64-decoded, about BODY_COPIES times its size at the peak."""
+
+    BODY_COPIES = 3
+
+    def __init__(self, app: ASGIApp, *, max_upload_mb: float, memory: MemoryPool) -> None:
         self.app = app
         self.max_upload_mb = max_upload_mb
         self.max_bytes = int(max_upload_mb * 1_000_000)
+        self.memory = memory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             error = PayloadTooLarge(too_large_message(self.max_upload_mb))
             await from_llmos_error(error)(scope, receive, send)
             return
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        size = self.max_bytes if chunked else int(declared or 0)
         received = 0
 
         async def counting_receive() -> Message:
@@ -45,7 +56,11 @@ class BodySizeLimit:
                 raise HTTPException(413)
             return message
 
-        await self.app(scope, counting_receive, send)
+        if not size:
+            await self.app(scope, counting_receive, send)
+            return
+        async with self.memory.reserve(self.BODY_COPIES * size):
+            await self.app(scope, counting_receive, send)
 
 
 MAX_NESTING = 64  # levels of JSON objects and arrays in a request body

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from typing import Any
 
@@ -24,6 +25,8 @@ from llmos.errors import LlmosError
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
 _END = object()
+MAX_PENDING = 64  # chunks (tokens, audio pieces) waiting for a slow client
+STALL_SECONDS = 60  # a client that reads nothing for this long loses the rest of its stream
 
 
 def sse(data: Json | str) -> str:
@@ -41,7 +44,7 @@ async def stream_job(
 
     ``chunks`` rewrites each engine chunk into what the client should see (maybe nothing).
     """
-    task, queue, first = await _started(request, start)
+    task, items, first = await _started(request, start)
 
     async def events() -> AsyncIterator[str]:
         item = first
@@ -49,7 +52,7 @@ async def stream_job(
             while item is not _END:
                 for chunk in chunks(item):
                     yield sse(chunk)
-                item = await queue.get()
+                item = await items.get()
             for chunk in finish(task.result()):
                 yield sse(chunk)
             yield sse("[DONE]")
@@ -60,6 +63,7 @@ async def stream_job(
             message = "Internal error; the server log has the details."
             yield sse(error_body(message, type_="server_error", code="internal_error"))
         finally:
+            items.close()
             if not task.done():
                 task.cancel()
 
@@ -77,7 +81,7 @@ async def stream_bytes(
 
     An error after the first bytes is logged and drops the connection, so the client cannot take
     a cut-off body for a whole one."""
-    task, queue, first = await _started(request, start)
+    task, items, first = await _started(request, start)
 
     async def body() -> AsyncIterator[bytes]:
         item = first
@@ -85,12 +89,13 @@ async def stream_bytes(
             yield header
             while item is not _END:
                 yield item
-                item = await queue.get()
+                item = await items.get()
             task.result()
         except Exception:
             log.exception("a byte stream failed after it started")
             raise  # the connection drops: the client must not take a cut-off body as whole
         finally:
+            items.close()
             if not task.done():
                 task.cancel()
 
@@ -100,22 +105,59 @@ async def stream_bytes(
 _NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-async def _started(request: Request, start) -> tuple[asyncio.Future[Any], asyncio.Queue[Any], Any]:
+class _Items:
+    """What the worker thread hands to the event loop, at most MAX_PENDING at a time: a job that
+    outpaces its client waits for it, so a slow reader never makes the server hold a whole
+    answer. Once the reader is gone (``close``), the job's items are dropped, never waited on."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._space = threading.Semaphore(MAX_PENDING)
+        self._closed = threading.Event()
+        self._stalled = False
+
+    def put(self, item: Any) -> None:  # on the worker thread
+        waited = 0.0
+        while not self._space.acquire(timeout=0.1):
+            waited += 0.1
+            if waited > STALL_SECONDS:  # a client that stops reading must not hold the model
+                self._stalled = True
+                self._closed.set()
+            if self._closed.is_set():
+                return
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+
+    def end(self) -> None:  # on the event loop
+        self._queue.put_nowait(_END)
+
+    async def get(self) -> Any:
+        item = await self._queue.get()
+        if self._stalled:
+            raise LlmosError(
+                f"The client read nothing for {STALL_SECONDS} s; the rest of the answer was "
+                "dropped so the model could serve others."
+            )
+        if item is not _END:
+            self._space.release()
+        return item
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+async def _started(request: Request, start) -> tuple[asyncio.Future[Any], _Items, Any]:
     """Start the job; wait for its first item (or its end, raising its error) while watching
     for the client to leave."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    def on_item(item: Any) -> None:  # called on the worker thread
-        loop.call_soon_threadsafe(queue.put_nowait, item)
-
-    task = asyncio.ensure_future(start(on_item))
-    task.add_done_callback(lambda _task: queue.put_nowait(_END))
+    items = _Items(asyncio.get_running_loop())
+    task = asyncio.ensure_future(start(items.put))
+    task.add_done_callback(lambda _task: items.end())
     try:
-        first = await unless_disconnected(request, queue.get())
+        first = await unless_disconnected(request, items.get())
     except BaseException:
+        items.close()
         task.cancel()
         raise
     if first is _END:
         task.result()  # raises the job's error as a normal HTTP error
-    return task, queue, first
+    return task, items, first

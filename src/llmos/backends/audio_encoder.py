@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from llmos.errors import MissingExtra, install_extra
@@ -29,8 +27,7 @@ class AudioEncoder:
         container_format, codec, rate = ENCODINGS[response_format]
         self._av = av
         self._rate_in = sample_rate
-        self._sink = io.BytesIO()
-        self._sent = 0
+        self._sink = _Sink()
         self._container = av.open(self._sink, mode="w", format=container_format)
         self._stream = self._container.add_stream(codec, rate=rate or sample_rate, layout="mono")
         self._resampler = av.AudioResampler(
@@ -57,6 +54,22 @@ class AudioEncoder:
                 self._container.mux(packet)
 
     def _new_bytes(self) -> bytes:
-        data = self._sink.getvalue()[self._sent :]
-        self._sent += len(data)
+        return self._sink.take()
+
+
+class _Sink:
+    """Where the muxer writes: what it wrote since the last ``take``, and no more (a growing
+    buffer copied whole on every chunk made a long text O(n²)). It cannot seek: the output is
+    a live stream, and the muxers used here write it front to back."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._pieces.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._pieces)
+        self._pieces.clear()
         return data

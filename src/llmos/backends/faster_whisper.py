@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+
 from llmos.errors import InvalidRequest, MissingExtra, install_extra
 
 log = logging.getLogger(__name__)
@@ -45,24 +47,16 @@ class WhisperTranscriber:
             raise InvalidRequest(
                 f"'language' {language!r} is not a Whisper language code (e.g. en, de, zh)."
             )
-        _check_duration(audio)
-        try:
-            segments, info = self._model.transcribe(
-                audio,
-                language=language,
-                task=task,
-                initial_prompt=prompt,
-                temperature=temperature if temperature is not None else [0.0, 0.2, 0.4, 0.6, 0.8],
-                word_timestamps=word_timestamps,
-                vad_filter=True,  # skips silence; Silero VAD ships inside faster-whisper
-            )
-        except MemoryError:
-            raise
-        except Exception as error:  # PyAV and the decoder raise many kinds for bad media
-            raise InvalidRequest(
-                f"The file could not be decoded as audio or video ({type(error).__name__}: "
-                f"{error}). Send a format FFmpeg reads, e.g. WAV, MP3, FLAC, OGG, MP4."
-            ) from error
+        samples = decode_audio(audio)  # a bad upload is a 400 here; later errors are ours
+        segments, info = self._model.transcribe(
+            samples,
+            language=language,
+            task=task,
+            initial_prompt=prompt,
+            temperature=temperature if temperature is not None else [0.0, 0.2, 0.4, 0.6, 0.8],
+            word_timestamps=word_timestamps,
+            vad_filter=True,  # skips silence; Silero VAD ships inside faster-whisper
+        )
         return segments, info
 
     def close(self) -> None:
@@ -70,22 +64,53 @@ class WhisperTranscriber:
 
 
 MAX_SECONDS = 3 * 3600  # decoded at 16 kHz float32 that is ~690 MB, all in memory at once
+SAMPLE_RATE = 16_000  # what Whisper hears
 
 
-def _check_duration(audio: BinaryIO) -> None:
-    """Refuse media longer than MAX_SECONDS before faster-whisper decodes all of it into memory
-    (a small, highly compressed upload can hold days of silence)."""
+def decode_audio(audio: BinaryIO) -> np.ndarray:
+    """The first audio track of ``audio`` as 16 kHz mono float32, refusing (400) what is not
+    media, has no sound, or is longer than MAX_SECONDS: the length is checked as the audio is
+    decoded, so neither a header that lies nor one that says nothing lets more through."""
     import av
 
+    limit = MAX_SECONDS * SAMPLE_RATE
+    pieces: list[np.ndarray] = []
+    decoded = 0
     try:
-        with av.open(audio) as container:
-            seconds = (container.duration or 0) / av.time_base
-    except Exception:
-        seconds = 0  # not readable as media: the decoder will say so in its own words
-    finally:
-        audio.seek(0)
-    if seconds > MAX_SECONDS:
+        with av.open(audio, metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise InvalidRequest("The file has no audio track, so there is nothing to hear.")
+            declared = (container.duration or 0) / av.time_base
+            if declared > MAX_SECONDS:
+                raise _too_long(declared)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+            for frame in _resampled(container, resampler):
+                piece = frame.to_ndarray().reshape(-1)
+                decoded += piece.size
+                if decoded > limit:
+                    raise _too_long(None)
+                pieces.append(piece)
+    except av.FFmpegError as error:
         raise InvalidRequest(
-            f"The media is {seconds / 3600:.1f} hours long; at most {MAX_SECONDS // 3600} hours "
-            "can be transcribed at once. Cut it into parts."
-        )
+            f"The file could not be decoded as audio or video ({error.strerror or error}). Send "
+            "a format FFmpeg "
+            "reads, e.g. WAV, MP3, FLAC, OGG, MP4."
+        ) from None
+    if not decoded:
+        raise InvalidRequest("The audio is 0 seconds long: there is nothing to transcribe.")
+    return np.concatenate(pieces)
+
+
+def _resampled(container, resampler) -> Iterator[Any]:
+    """The first audio track's frames, resampled one by one as they are decoded."""
+    for frame in container.decode(audio=0):
+        yield from resampler.resample(frame)
+    yield from resampler.resample(None)  # what the resampler still holds
+
+
+def _too_long(seconds: float | None) -> InvalidRequest:
+    length = f"{seconds / 3600:.1f} hours long" if seconds else "longer than that"
+    return InvalidRequest(
+        f"The media is {length}; at most {MAX_SECONDS // 3600} hours can be transcribed at "
+        "once. Cut it into parts."
+    )

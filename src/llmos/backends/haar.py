@@ -6,21 +6,18 @@ import os
 
 import numpy as np
 
-from llmos.errors import MissingExtra, ModelLoadFailed, install_extra
+from llmos.backends.opencv import opencv
+from llmos.errors import ModelLoadFailed
 
 
 class HaarFaces:
     def __init__(self, *, threads: int) -> None:
-        try:
-            import cv2
-        except ImportError as error:
-            raise MissingExtra("opencv-python-headless", install=install_extra("vision")) from error
+        cv2 = opencv(threads=threads)
         path = os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
         self._cv2 = cv2
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
             raise ModelLoadFailed(f"OpenCV could not read its face cascade {path}.")
-        cv2.setNumThreads(threads)
 
     def faces(self, rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
         cv2 = self._cv2

@@ -69,9 +69,12 @@ class LlamaCppServer:
         chunks: list[Chunk] = []
 
         def callback(chunk: Chunk) -> bool:
-            chunks.append(chunk)
-            if on_chunk is not None and "error" not in chunk:
-                on_chunk(chunk)
+            if on_chunk is None:
+                chunks.append(chunk)  # to be put back together
+            else:  # streamed on: only the last is kept (its usage), never the whole answer
+                chunks[:] = [chunk]
+                if "error" not in chunk:
+                    on_chunk(chunk)
             return stop.is_set()  # True tells llama.cpp to stop generating
 
         try:

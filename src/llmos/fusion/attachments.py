@@ -111,7 +111,7 @@ class Attachments:
         if not isinstance(field, dict):
             raise InvalidRequest("A 'file' part needs {'file': {'file_id': ...}} or 'file_data'.")
         if file_id := field.get("file_id"):
-            stored = self.files.get(str(file_id))
+            stored = await asyncio.to_thread(self.files.get, str(file_id))
             content = (
                 None if stored is None else await asyncio.to_thread(self.files.content, stored)
             )

@@ -7,10 +7,11 @@ upload run the experts once.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 from llmos.capabilities.chat import chat_completion
@@ -18,7 +19,13 @@ from llmos.capabilities.vision import answer as vqa
 from llmos.capabilities.vision import caption as captions
 from llmos.capabilities.vision import facts as gating
 from llmos.capabilities.vision import pdf
-from llmos.capabilities.vision.images import DecodedImage, decode_image
+from llmos.capabilities.vision.experts import OPENCV_THREADS  # colour k-means, conversions
+from llmos.capabilities.vision.images import (
+    DecodedImage,
+    decode_image,
+    decoded_bytes,
+    image_size,
+)
 from llmos.capabilities.vision.types import (
     Answer,
     Caption,
@@ -40,27 +47,33 @@ class Vision:
         self._facts: Recent[VisualFacts] = Recent(CACHE_SIZE)
         self._documents: Recent[Document] = Recent(CACHE_SIZE)
 
-    async def decode(self, data: bytes, name: str = "the image") -> DecodedImage:
-        return await asyncio.to_thread(decode_image, data, name=name)
+    @contextlib.asynccontextmanager
+    async def image(self, data: bytes, name: str = "the image") -> AsyncIterator[DecodedImage]:
+        """The decoded image, its pixels' memory held in the kernel's work memory until the
+        block ends (concurrent uploads wait for room instead of exhausting RAM)."""
+        width, height = await self.kernel.compute(image_size, data, name)  # header; checked
+        async with self.kernel.work_memory.pixels.reserve(decoded_bytes(width, height)):
+            yield await self.kernel.compute(partial(decode_image, data, name=name))
 
     async def facts(self, data: bytes, name: str = "the image") -> VisualFacts:
-        key = hashlib.sha256(data).hexdigest()
+        key = await self.kernel.compute(_sha256, data)
         if (known := self._facts.get(key)) is not None:
             return known
-        image = await self.decode(data, name)
-        return self._facts.put(key, await self.facts_of(image))
+        async with self.image(data, name) as image:
+            return self._facts.put(key, await self.facts_of(image))
 
     async def facts_of(self, image: DecodedImage) -> VisualFacts:
         timings: dict[str, float] = {}
         rgb = image.rgb
-        photo = await asyncio.to_thread(gating.photo_of, image)
+        photo = await self.kernel.compute(gating.photo_of, image, threads=OPENCV_THREADS)
         probs, _embedding = await self._run("classify", timings, lambda m: m.classify([rgb]))
         labels = gating.gate_labels(probs[0])
         detections = await self._run(
             "detect", timings, lambda m: m.detect(rgb, min_score=gating.OBJECT_SCORE)
         )
-        objects = await asyncio.to_thread(
-            gating.gate_objects, rgb, detections, grayscale=photo.grayscale
+        objects = await self.kernel.compute(
+            partial(gating.gate_objects, rgb, detections, grayscale=photo.grayscale),
+            threads=OPENCV_THREADS,
         )
         faces = []
         if any(o.label == "person" for o in objects):
@@ -87,29 +100,31 @@ class Vision:
         With ``max_chars`` (for chat), ``pages`` is not used: pages are read from the first,
         at most ``pdf.MAX_PAGES`` of them, until their text reaches ``max_chars``. Remembered by
         the PDF's hash, so a document attached to every turn of a chat is read once."""
-        key = (hashlib.sha256(data).hexdigest(), pages, min_score, max_chars)
+        key = (await self.kernel.compute(_sha256, data), pages, min_score, max_chars)
         if (known := self._documents.get(key)) is not None:
             return known
-        count = await asyncio.to_thread(pdf.page_count, data, name)
+        count = await self.kernel.compute(pdf.page_count, data, name)
         if max_chars is None:
             numbers = pdf.page_numbers(pages, count)
         else:
             numbers = list(range(1, min(count, pdf.MAX_PAGES) + 1))
         read: list[PageText] = []
         for number in numbers:
-            page = await asyncio.to_thread(pdf.read_page, data, number, name)
-            if page.image is None:
-                read.append(PageText(number, "text layer", page.text, ()))
-            else:
-                lines = await self.read_text(page.image, min_score=min_score)
-                read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
+            async with self.kernel.work_memory.pixels.reserve(pdf.RENDER_BYTES):
+                page = await self.kernel.compute(pdf.read_page, data, number, name)
+                if page.image is None:
+                    read.append(PageText(number, "text layer", page.text, ()))
+                else:
+                    lines = await self.read_text(page.image, min_score=min_score)
+                    read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
             if max_chars is not None and sum(len(p.text) for p in read) >= max_chars:
                 break
         return self._documents.put(key, Document(tuple(read), count))
 
     async def detect(self, image: DecodedImage, *, min_score: float) -> tuple[DetectedObject, ...]:
         found = await self._run("detect", {}, lambda m: m.detect(image.rgb, min_score=min_score))
-        return await asyncio.to_thread(gating.gate_objects, image.rgb, found, min_score=min_score)
+        gate = partial(gating.gate_objects, image.rgb, found, min_score=min_score)
+        return await self.kernel.compute(gate, threads=OPENCV_THREADS)
 
     async def caption(self, facts: VisualFacts, *, model: str | None = None) -> Caption:
         self.kernel.registry.resolve("chat", model)  # an unknown model is a 404 either way
@@ -154,3 +169,7 @@ class Vision:
                 timings[capability] = round((time.perf_counter() - started) * 1000, 1)
 
         return await self.kernel.run(spec, job)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -11,15 +11,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from llmos.capabilities.base import LoadContext, LoadedModel, ModelSpec, Usage
 from llmos.errors import LlmosError, ServerBusy
-from llmos.kernel.memory import MemoryProbe, SystemMemory
+from llmos.kernel.memory import MemoryProbe, SystemMemory, return_freed_memory_to_the_os
 from llmos.kernel.metrics import KernelMetrics
 from llmos.kernel.models import UNSET, KeepAlive, ModelManager, ResidentModel
 from llmos.kernel.registry import Registry
 from llmos.kernel.scheduler import Scheduler
+from llmos.kernel.work_memory import WorkMemory
 from llmos.settings import Settings
 from llmos.storage import CallRecord, Database
 from llmos.units import parse_memory_budget
@@ -57,6 +59,11 @@ class Kernel:
             memory=memory,
             clock=clock,
         )
+        self.work_memory = WorkMemory(
+            parse_memory_budget(settings.work_memory, memory.total_bytes())
+        )
+        self.compute = self.scheduler.compute  # CPU-heavy work that is not a model call
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="llmos-accounting")
         self.metrics = KernelMetrics()
         self.metrics.watch_state(
             self.models.resident,
@@ -65,11 +72,13 @@ class Kernel:
         )
 
     async def start(self) -> None:
+        return_freed_memory_to_the_os()  # so work memory, once released, leaves the RSS too
         self.models.start()
 
     async def stop(self) -> None:
         await self.models.stop()
         self.scheduler.shutdown()
+        self._writer.shutdown(wait=True)  # every accounting row is written before closing
         self.database.close()
 
     async def run(self, spec: ModelSpec, job: Job[R], *, keep_alive: KeepAlive = UNSET) -> R:
@@ -127,7 +136,11 @@ class Kernel:
         return self.models.resident()
 
     def _account(self, record: CallRecord) -> None:
+        """Count the call now; write its row on the accounting thread, off the event loop."""
         self.metrics.observe(record)
+        self._writer.submit(self._write, record)
+
+    def _write(self, record: CallRecord) -> None:
         try:
             self.database.add_call(record)
         except Exception:  # accounting must never fail a call that succeeded

@@ -14,54 +14,16 @@ import asyncio
 import contextlib
 import math
 import threading
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from llmos.capabilities.base import ModelSpec
 from llmos.errors import ServerBusy
+from llmos.kernel.slots import Slots
 
 T = TypeVar("T")
-
-
-class CpuSlots:
-    """A first-come-first-served semaphore over CPU threads; a job may take several."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.free = total
-        self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
-
-    async def acquire(self, count: int) -> None:
-        if not self._waiters and count <= self.free:
-            self.free -= count
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        entry = (count, waiter)
-        self._waiters.append(entry)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release(count)  # granted just as we were cancelled: give it back
-            else:
-                with contextlib.suppress(ValueError):  # _grant may have dropped it already
-                    self._waiters.remove(entry)
-                self._grant()  # a big waiter leaving may unblock smaller ones behind it
-            raise
-
-    def release(self, count: int) -> None:
-        self.free += count
-        self._grant()
-
-    def _grant(self) -> None:
-        while self._waiters and self._waiters[0][0] <= self.free:
-            count, waiter = self._waiters.popleft()
-            if waiter.done():  # cancelled, its task not yet resumed: it takes nothing
-                continue
-            self.free -= count
-            waiter.set_result(None)
 
 
 class Scheduler:
@@ -70,7 +32,9 @@ class Scheduler:
     def __init__(self, *, cpu_threads: int, queue_size: int) -> None:
         self.cpu_threads = cpu_threads
         self.queue_size = queue_size
-        self._slots = CpuSlots(cpu_threads)
+        self._slots = Slots(cpu_threads)
+        # CPU-heavy work that is not a model call: decoding, rendering, hashing, k-means
+        self._work = ThreadPoolExecutor(cpu_threads, thread_name_prefix="llmos-work")
         self._in_flight: dict[str, int] = defaultdict(int)
         self._mean_run_s: dict[str, float] = {}
         self._threads: dict[str, ThreadPoolExecutor] = {}
@@ -133,7 +97,25 @@ class Scheduler:
         finally:
             self._note_run_time(spec.name, loop.time() - started)
 
+    async def compute(self, work: Callable[..., T], *args: object, threads: int = 1) -> T:
+        """Run CPU-heavy work that is not a model call (decoding an image, rendering a page,
+        hashing a body) on a worker thread, holding ``threads`` CPU slots like a model job, so
+        it never fights a model for the cores. A cancelled caller waits for the work to end."""
+        threads = max(1, min(threads, self.cpu_threads))
+        await self._slots.acquire(threads)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._work, work, *args)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await future
+                raise
+        finally:
+            self._slots.release(threads)
+
     def shutdown(self) -> None:
+        self._work.shutdown(wait=True, cancel_futures=True)
         for executor in self._threads.values():
             executor.shutdown(wait=True, cancel_futures=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import asdict
 from typing import Annotated
@@ -160,7 +161,7 @@ OPENAI_TTS_MODELS = {"tts-1", "tts-1-hd", "gpt-4o-mini-tts"}
 
 
 @router.get("/v1/audio/voices")
-async def list_voices() -> dict:
+def list_voices() -> dict:  # a plain function: the first listing runs a subprocess, off the loop
     """Piper's natural English voice, then an eSpeak NG voice per language (if installed)."""
     espeak = [
         {"id": code, "language": name, "model": "espeak-ng"}
@@ -170,14 +171,16 @@ async def list_voices() -> dict:
     return {"object": "list", "data": [{**v, "sample_rate": SAMPLE_RATE} for v in voices]}
 
 
-def _voice_model(voice: str, model: str | None) -> tuple[str | None, str | None]:
+def _voice_model(
+    voice: str, model: str | None, espeak: dict[str, str]
+) -> tuple[str | None, str | None]:
     """(model name, voice for that model) for a request's ``voice`` and ``model``."""
     english = voice in PIPER_VOICES or voice in OPENAI_VOICES
     if model in (None, *OPENAI_TTS_MODELS):
-        model = "piper-joe" if english else "espeak-ng" if voice in espeak_voices() else ""
+        model = "piper-joe" if english else "espeak-ng" if voice in espeak else ""
     if model == "piper-joe" and english:
         return model, None
-    if model == "espeak-ng" and (english or voice in espeak_voices()):
+    if model == "espeak-ng" and (english or voice in espeak):
         return model, "en-us" if english else voice
     if model in ("piper-joe", "espeak-ng", ""):
         raise InvalidRequest(f"Unknown voice {voice!r}; see GET /v1/audio/voices.")
@@ -196,7 +199,8 @@ async def create_speech(
             f"response_format {body.response_format!r} is not supported; use one of "
             f"{', '.join(formats)}."
         )
-    model, voice = _voice_model(body.voice, body.model)
+    espeak = await asyncio.to_thread(espeak_voices)  # the first listing runs a subprocess
+    model, voice = _voice_model(body.voice, body.model, espeak)
     check_text(body.input)  # before the kernel: bad input must not wait for a model to load
     spec = kernel.registry.resolve("speak", model)
 

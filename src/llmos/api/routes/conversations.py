@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import asdict
 from typing import Any
@@ -42,8 +43,10 @@ def _view(conversation: Conversation) -> dict[str, Any]:
     return {"object": "conversation", **asdict(conversation)}
 
 
+# Handlers that only touch SQLite are plain functions: FastAPI runs them on its thread pool,
+# off the event loop.
 @router.post("/v1/conversations")
-async def create_conversation(
+def create_conversation(
     body: NewConversation,
     kernel: Kernel = Depends(get_kernel),
     store: ConversationStore = Depends(get_conversations),
@@ -54,14 +57,14 @@ async def create_conversation(
 
 
 @router.get("/v1/conversations")
-async def list_conversations(
+def list_conversations(
     store: ConversationStore = Depends(get_conversations),
 ) -> dict[str, Any]:
     return {"object": "list", "data": [_view(c) for c in store.list()]}
 
 
 @router.get("/v1/conversations/{conversation_id}")
-async def get_conversation(
+def get_conversation(
     conversation_id: str, store: ConversationStore = Depends(get_conversations)
 ) -> dict[str, Any]:
     conversation = _find(store, conversation_id)
@@ -70,7 +73,7 @@ async def get_conversation(
 
 
 @router.delete("/v1/conversations/{conversation_id}")
-async def delete_conversation(
+def delete_conversation(
     conversation_id: str, store: ConversationStore = Depends(get_conversations)
 ) -> dict[str, Any]:
     _find(store, conversation_id)
@@ -87,7 +90,7 @@ async def add_message(
     store: ConversationStore = Depends(get_conversations),
 ) -> JSONResponse:
     """Ask in the conversation: the answer is an OpenAI chat completion; both are stored."""
-    conversation = _find(store, conversation_id)
+    conversation = await asyncio.to_thread(_find, store, conversation_id)
     spec = kernel.registry.resolve("chat", conversation.model)
     options = body.model_dump(exclude_none=True, exclude={"content", "keep_alive", "stream"})
 

@@ -47,8 +47,10 @@ async def upload_file(
     return file_object(stored)
 
 
+# Handlers that only touch SQLite and files are plain functions: FastAPI runs them on its
+# thread pool, off the event loop.
 @router.get("/v1/files")
-async def list_files(
+def list_files(
     purpose: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
     after: Annotated[str | None, Query(description="A file id: list the files after it.")] = None,
@@ -70,14 +72,14 @@ async def list_files(
 
 
 @router.get("/v1/files/{file_id}")
-async def get_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[str, Any]:
+def get_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[str, Any]:
     return file_object(_stored(store, file_id))
 
 
 @router.get("/v1/files/{file_id}/content")
-async def file_content(file_id: str, store: FileStore = Depends(get_files)) -> Response:
+def file_content(file_id: str, store: FileStore = Depends(get_files)) -> Response:
     stored = _stored(store, file_id)
-    content = await asyncio.to_thread(store.content, stored)
+    content = store.content(stored)
     if content is None:
         raise NotFound(f"No file {file_id!r}.")
     return Response(
@@ -88,7 +90,7 @@ async def file_content(file_id: str, store: FileStore = Depends(get_files)) -> R
 
 
 @router.delete("/v1/files/{file_id}")
-async def delete_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[str, Any]:
+def delete_file(file_id: str, store: FileStore = Depends(get_files)) -> dict[str, Any]:
     if not store.delete(file_id):
         raise NotFound(f"No file {file_id!r}.")
     return {"id": file_id, "object": "file", "deleted": True}

@@ -113,8 +113,8 @@ async def image_ocr(
         raise InvalidRequest(f"'pages' is for PDFs; {name} is not one.")
 
     async def work():
-        image = await vision.decode(data, name)
-        return await vision.read_text(image, min_score=min_score)
+        async with vision.image(data, name) as image:
+            return await vision.read_text(image, min_score=min_score)
 
     lines = await unless_disconnected(request, work())
     return {
@@ -135,19 +135,19 @@ async def image_detections(
     """COCO-80 objects with boxes and scores; nested duplicates of one object are merged."""
     data, name = await _bytes(file)
 
-    async def work():
-        image = await vision.decode(data, name)
-        return image, await vision.detect(image, min_score=min_score)
+    async def work() -> dict[str, Any]:
+        async with vision.image(data, name) as image:
+            objects = await vision.detect(image, min_score=min_score)
+            body: dict[str, Any] = {
+                "object": "image.detections",
+                "width": int(image.rgb.shape[1]),
+                "height": int(image.rgb.shape[0]),
+                "objects": [asdict(o) for o in objects],
+                "counts": count_labels(objects),
+            }
+            if draw:  # PNG-encoding up to 40 megapixels: CPU work, off the event loop
+                png = await vision.kernel.compute(annotated_png, image.rgb, objects)
+                body["annotated_png"] = base64.b64encode(png).decode("ascii")
+            return body
 
-    image, objects = await unless_disconnected(request, work())
-    body: dict[str, Any] = {
-        "object": "image.detections",
-        "width": int(image.rgb.shape[1]),
-        "height": int(image.rgb.shape[0]),
-        "objects": [asdict(o) for o in objects],
-        "counts": count_labels(objects),
-    }
-    if draw:
-        png = annotated_png(image.rgb, objects)
-        body["annotated_png"] = base64.b64encode(png).decode("ascii")
-    return body
+    return await unless_disconnected(request, work())

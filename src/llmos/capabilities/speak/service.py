@@ -17,6 +17,7 @@ from llmos.errors import InvalidRequest, install_extra
 MAX_CHARACTERS = 4096  # the OpenAI API's limit
 LONG_SENTENCE = 200  # characters; longer sentences are split at clause punctuation
 STREAMED_FORMATS = ("wav", "pcm")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL cannot reach eSpeak
 
 
 class Speaker(LoadedModel, Protocol):
@@ -65,6 +66,11 @@ def _at_spaces(clause: str) -> list[str]:
 
 
 def check_text(text: str) -> None:
+    if control := _CONTROL.search(text):
+        raise InvalidRequest(
+            f"'input' holds the control character U+{ord(control[0]):04X} at position "
+            f"{control.start()}; send plain text (tabs and line breaks are fine)."
+        )
     if not text.strip():
         raise InvalidRequest("'input' is empty: there is nothing to say.")
     if len(text) > MAX_CHARACTERS:

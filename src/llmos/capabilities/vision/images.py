@@ -39,14 +39,14 @@ def check_dimensions(width: int, height: int, name: str = "the image") -> None:
             f"{name} is {size}; llmos reads images up to {MAX_PIXELS // 1_000_000} megapixels "
             f"and {MAX_SIDE} pixels a side. Resize it and try again."
         )
-    if min(width, height) < MIN_SIDE:
-        raise InvalidRequest(
-            f"{name} is {size}: too small to see (at least {MIN_SIDE} pixels a side)."
-        )
     if max(width, height) > MAX_ASPECT * min(width, height):
         raise InvalidRequest(
             f"{name} is {size}, a strip longer than {MAX_ASPECT}:1; llmos reads pictures up "
             "to that aspect ratio. Crop it into parts (or pad it) and send those."
+        )
+    if min(width, height) < MIN_SIDE:
+        raise InvalidRequest(
+            f"{name} is {size}: too small to see (at least {MIN_SIDE} pixels a side)."
         )
 
 
