@@ -111,6 +111,15 @@ def test_audio_is_decoded_to_16_khz_mono():
     assert samples.dtype == np.float32 and samples.shape == (24_000,)
 
 
+def test_an_upload_spooled_to_a_read_write_file_is_read():
+    import tempfile
+
+    with tempfile.SpooledTemporaryFile() as upload:  # what Starlette hands over: mode "w+b"
+        upload.write(wav(1.0))
+        upload.seek(0)
+        assert decode_audio(upload).shape == (16_000,)
+
+
 @pytest.mark.parametrize(
     ("data", "words"),
     [

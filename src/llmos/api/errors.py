@@ -61,6 +61,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 _HTTP_CODES = {
+    400: "invalid_request",
     401: "invalid_api_key",
     404: "not_found",
     405: "method_not_allowed",
@@ -127,6 +128,11 @@ def install_error_handlers(app: FastAPI, *, max_upload_mb: float) -> None:
             message = too_large_message(max_upload_mb)
         elif error.status_code == 404:
             message = f"No route {request.method} {request.url.path}. See /docs for the API."
+        elif error.status_code == 400 and message == "There was an error parsing the body":
+            message = (  # FastAPI's words for a body that is not UTF-8 or too deep to parse
+                "The request body could not be parsed: send UTF-8 JSON (or a multipart form) "
+                "nested no deeper than 64 levels."
+            )
         elif error.status_code == 405:
             allowed = ", ".join(allowed_methods(request))
             headers["Allow"] = allowed

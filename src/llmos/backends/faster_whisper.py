@@ -65,6 +65,7 @@ class WhisperTranscriber:
 
 MAX_SECONDS = 3 * 3600  # decoded at 16 kHz float32 that is ~690 MB, all in memory at once
 SAMPLE_RATE = 16_000  # what Whisper hears
+MIN_SAMPLES = SAMPLE_RATE // 10  # a tenth of a second: no word is shorter
 
 
 def decode_audio(audio: BinaryIO) -> np.ndarray:
@@ -77,7 +78,7 @@ def decode_audio(audio: BinaryIO) -> np.ndarray:
     pieces: list[np.ndarray] = []
     decoded = 0
     try:
-        with av.open(audio, metadata_errors="ignore") as container:
+        with av.open(audio, mode="r", metadata_errors="ignore") as container:
             if not container.streams.audio:
                 raise InvalidRequest("The file has no audio track, so there is nothing to hear.")
             declared = (container.duration or 0) / av.time_base
@@ -96,8 +97,11 @@ def decode_audio(audio: BinaryIO) -> np.ndarray:
             "a format FFmpeg "
             "reads, e.g. WAV, MP3, FLAC, OGG, MP4."
         ) from None
-    if not decoded:
-        raise InvalidRequest("The audio is 0 seconds long: there is nothing to transcribe.")
+    if decoded < MIN_SAMPLES:
+        raise InvalidRequest(
+            f"The audio is {decoded / SAMPLE_RATE:.3f} seconds long: too short to hear anything "
+            "in (or cut short inside its first samples)."
+        )
     return np.concatenate(pieces)
 
 

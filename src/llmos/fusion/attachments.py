@@ -120,7 +120,10 @@ class Attachments:
             return content, repr(stored.filename)
         if data := field.get("file_data"):
             name = repr(str(field.get("filename") or "the attached file"))
-            return _inline_bytes(str(data), name), name
+            content = _inline_bytes(str(data), name)
+            if not content:
+                raise InvalidRequest(f"{name} is empty (0 bytes): attach a file with content.")
+            return content, name
         raise InvalidRequest("A 'file' part needs a 'file_id' (from /v1/files) or 'file_data'.")
 
     async def _url_bytes(self, part: Json, name: str) -> bytes:
