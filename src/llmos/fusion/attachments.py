@@ -100,7 +100,7 @@ class Attachments:
             unread = document.page_count - len(document.pages)
             return _quoted(name, text, f"{unread} more pages not read" if unread else "")
         try:
-            return _quoted(name, data.decode("utf-8"))
+            return _quoted(name, await self.vision.kernel.compute(_utf8, data))
         except UnicodeDecodeError:
             raise InvalidRequest(
                 f"{name} is not an image, a PDF or UTF-8 text, so llmos cannot read it."
@@ -120,7 +120,7 @@ class Attachments:
             return content, repr(stored.filename)
         if data := field.get("file_data"):
             name = repr(str(field.get("filename") or "the attached file"))
-            content = _inline_bytes(str(data), name)
+            content = await self.vision.kernel.compute(_inline_bytes, str(data), name)
             if not content:
                 raise InvalidRequest(f"{name} is empty (0 bytes): attach a file with content.")
             return content, name
@@ -133,8 +133,8 @@ class Attachments:
             raise InvalidRequest(
                 f"{name}: 'image_url' needs a 'url' (a data:image/...;base64 URI)."
             )
-        if url.startswith("data:"):
-            return bytes_of_data_uri(url)
+        if url.startswith("data:"):  # decoding up to 50 MB of base64: CPU work, off the loop
+            return await self.vision.kernel.compute(bytes_of_data_uri, url)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise InvalidRequest(f"{name}: only data: URIs (and allowed http(s) hosts) are read.")
@@ -170,6 +170,10 @@ def _inline_bytes(data: str, name: str) -> bytes:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidRequest(f"{name}: 'file_data' is not valid base64.") from None
+
+
+def _utf8(data: bytes) -> str:
+    return data.decode("utf-8")
 
 
 def _quoted(name: str, text: str, left_out: str = "") -> str:
