@@ -154,8 +154,9 @@ class FakeClock:
 
 
 def _wait_for_gate(gate: threading.Event | None) -> None:
-    # bounded, so that a test that fails before opening its gate does not hang a worker thread
-    if gate is not None and not gate.wait(WAIT_SECONDS):
+    # bounded, so that a test that fails before opening its gate does not hang a worker thread;
+    # longer than the test's own waits, so that those fail first and say what did not happen
+    if gate is not None and not gate.wait(3 * WAIT_SECONDS):
         raise TimeoutError("the test never opened the gate")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,7 @@ from llmos.api import create_app
 from llmos.kernel import Kernel, Registry
 from llmos.settings import Settings
 from llmos.storage import Database
-from tests.fakes import FakeLoader, fake_capability, fake_spec
+from tests.fakes import WAIT_SECONDS, FakeLoader, fake_capability, fake_spec, until, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -31,30 +30,28 @@ def statuses(home: Path) -> list[str]:
         database.close()
 
 
-def wait_until_busy(base_url: str) -> None:
-    for _ in range(200):
-        models = httpx.get(f"{base_url}/api/ps").json()["models"]
-        if models and models[0]["in_use"]:
-            return
-        time.sleep(0.01)
-    raise TimeoutError("the first request never started")
-
-
 def test_a_full_queue_answers_503_with_retry_after(tmp_path: Path, serve_app):
     settings = Settings(home=tmp_path, queue_size=2)
-    loader = FakeLoader("slow", delay=0.5)
-    with serve_app(create_app(settings, kernel=fake_kernel(settings, loader))) as server:
+    answer = threading.Event()  # the model answers only once the test sets it
+    loader = FakeLoader("slow", encode_gate=answer)
+    kernel = fake_kernel(settings, loader)
+    with serve_app(create_app(settings, kernel=kernel)) as server:
 
-        async def three_at_once() -> list[httpx.Response]:
+        async def three() -> list[httpx.Response]:
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
 
-                async def post(i: int, delay: float) -> httpx.Response:
-                    await asyncio.sleep(delay)
+                async def post(i: int) -> httpx.Response:
                     return await client.post("/v1/embeddings", json={"input": f"text {i}"})
 
-                return await asyncio.gather(post(0, 0), post(1, 0.05), post(2, 0.1))
+                admitted = [asyncio.create_task(post(i)) for i in range(2)]
+                try:
+                    await until(lambda: kernel.scheduler.in_flight("slow") == 2)
+                    refused = await post(2)  # while both are still in the queue
+                finally:
+                    answer.set()
+                return [*await asyncio.gather(*admitted), refused]
 
-        responses = asyncio.run(three_at_once())
+        responses = asyncio.run(three())
     assert [r.status_code for r in responses] == [200, 200, 503]
     busy = responses[2]
     assert int(busy.headers["Retry-After"]) >= 1
@@ -63,23 +60,35 @@ def test_a_full_queue_answers_503_with_retry_after(tmp_path: Path, serve_app):
     assert statuses(tmp_path).count("rejected") == 1
 
 
-def test_a_disconnected_clients_queued_job_is_cancelled_and_never_runs(tmp_path: Path, serve_app):
-    settings = Settings(home=tmp_path)
-    loader = FakeLoader("slow", delay=0.8)
-    with serve_app(create_app(settings, kernel=fake_kernel(settings, loader))) as server:
+@pytest.mark.parametrize("cpu_threads", [2, 4])
+def test_a_disconnected_clients_queued_job_is_cancelled_and_never_runs(
+    tmp_path: Path, serve_app, cpu_threads: int
+):
+    # with 2 CPU threads the second request waits for CPU; with 4 it has its CPU and waits for
+    # the model's one thread (a job queued there once ran although its client had left)
+    settings = Settings(home=tmp_path, cpu_threads=cpu_threads)
+    answer = threading.Event()  # the model answers only once the test sets it
+    loader = FakeLoader("slow", encode_gate=answer)
+    kernel = fake_kernel(settings, loader)
+    with serve_app(create_app(settings, kernel=kernel)) as server:
         first = threading.Thread(
             target=httpx.post,
             args=(f"{server.base_url}/v1/embeddings",),
             kwargs={"json": {"input": "keeps the model busy"}, "timeout": 30},
         )
         first.start()
-        wait_until_busy(server.base_url)
-        with pytest.raises(httpx.ReadTimeout):  # the client gives up while queued
-            httpx.post(
-                f"{server.base_url}/v1/embeddings",
-                json={"input": "abandoned"},
-                timeout=httpx.Timeout(5, read=0.3),
-            )
+        try:
+            assert loader.encoding.wait(WAIT_SECONDS)  # the first request runs
+            with pytest.raises(httpx.ReadTimeout):  # the client gives up while queued
+                httpx.post(
+                    f"{server.base_url}/v1/embeddings",
+                    json={"input": "abandoned"},
+                    timeout=httpx.Timeout(5, read=0.3),
+                )
+            # the server notices the disconnect and drops the queued job
+            wait_until(lambda: kernel.scheduler.in_flight("slow") == 1)
+        finally:
+            answer.set()
         first.join()
         # the next request is served normally
         ok = httpx.post(f"{server.base_url}/v1/embeddings", json={"input": "after"}, timeout=30)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from llmos.backends.faster_whisper import decode_audio
-from llmos.backends.rapidocr import MAX_OCR_ASPECT, squarish
+from llmos.backends.rapidocr import MAX_OCR_ASPECT, ocr_input
 from llmos.capabilities.vision.images import (
     MAX_ASPECT,
     check_dimensions,
@@ -85,14 +85,20 @@ def test_degenerate_media_boxes_render_within_the_bounds(media_box):
 def test_ocr_gets_strips_padded_to_a_bounded_shape_with_the_text_where_it_was():
     strip = np.zeros((20, 1000, 3), np.uint8)
     strip[5:15, 100:900] = 255
-    padded = squarish(strip)
-    assert padded.shape == (334, 1000, 3)  # 1000 / MAX_OCR_ASPECT, rounded up
+    padded, scale = ocr_input(strip)
+    assert padded.shape == (334, 1000, 3) and scale == 1.0  # 1000 / MAX_OCR_ASPECT, rounded up
     assert (padded[:20] == strip).all()
     assert (padded[20:] == 0).all()  # the strip's own border colour
-    tall = squarish(np.zeros((3000, 30, 3), np.uint8))
-    assert tall.shape == (3000, 3000 // MAX_OCR_ASPECT, 3)
     photo = np.zeros((480, 640, 3), np.uint8)
-    assert squarish(photo) is photo
+    assert ocr_input(photo) == (photo, 1.0)
+
+
+def test_a_long_strip_is_shrunk_before_it_is_padded():
+    # 16384x328 passes the image gate; padded whole it would have been 16384x5462 (268 MB)
+    padded, scale = ocr_input(np.zeros((328, 16_384, 3), np.uint8))
+    assert padded.shape == (667, 2000, 3) and scale == 2000 / 16_384
+    tall, _ = ocr_input(np.zeros((3000, 30, 3), np.uint8))
+    assert tall.shape == (2000, 2000 // MAX_OCR_ASPECT + 1, 3)
 
 
 def wav(seconds: float, rate: int = 22050) -> bytes:

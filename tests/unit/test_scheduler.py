@@ -16,21 +16,19 @@ from tests.fakes import WAIT_SECONDS, FakeLoader, fake_spec, until
 
 def test_cpu_slots_are_granted_first_come_first_served_by_weight():
     async def scenario():
-        slots = Slots(2)
-        await slots.acquire(1)  # a small job runs
+        slots = Slots(3)
+        await slots.acquire(2)  # a two-thread job runs: one thread is free
         big = asyncio.create_task(slots.acquire(2))
         small = asyncio.create_task(slots.acquire(1))
         await asyncio.sleep(0)  # one loop turn: both tasks run up to their wait
-        # one thread is free, but the small job came after the big one: it waits its turn
+        # the small job would fit in the free thread, but came after the big one: it waits
         assert not big.done() and not small.done() and slots.free == 1
-        slots.release(1)
-        await asyncio.wait_for(big, WAIT_SECONDS)
-        assert not small.done() and slots.free == 0
         slots.release(2)
-        await asyncio.wait_for(small, WAIT_SECONDS)
-        assert slots.free == 1
+        await asyncio.wait_for(asyncio.gather(big, small), WAIT_SECONDS)
+        assert slots.free == 0
+        slots.release(2)
         slots.release(1)
-        assert slots.free == 2
+        assert slots.free == 3
 
     asyncio.run(scenario())
 
@@ -63,9 +61,8 @@ def test_admission_beyond_the_queue_size_is_refused_with_retry_after():
 
         first, second = asyncio.create_task(request()), asyncio.create_task(request())
         await until(lambda: scheduler.in_flight("slow") == 2)
-        with pytest.raises(ServerBusy) as refused:
-            async with scheduler.admit(spec):
-                pass
+        with pytest.raises(ServerBusy) as refused:  # at once: admitted, it would wait forever
+            await asyncio.wait_for(request(), WAIT_SECONDS)
         assert refused.value.retry_after >= 1
         assert "LLMOS_QUEUE_SIZE" in refused.value.message
         release.set()

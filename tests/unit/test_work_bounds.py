@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import threading
 
-from llmos.api.streaming import MAX_PENDING, _Items
+from llmos.api.streaming import MAX_PENDING, _BoundedChunks
 from llmos.capabilities.vision.experts import HAAR_FACES, YOLOV3_TINY
 from llmos.kernel.scheduler import Scheduler
 from llmos.kernel.work_memory import MemoryPool, WorkMemory
@@ -89,7 +89,7 @@ def test_work_memory_splits_into_bodies_and_pixels():
 
 def test_a_stream_holds_at_most_max_pending_items_and_never_blocks_after_close():
     async def scenario():
-        items = _Items(asyncio.get_running_loop())
+        items = _BoundedChunks(asyncio.get_running_loop())
         produced = []
 
         def worker() -> None:
@@ -114,3 +114,52 @@ def test_a_stream_holds_at_most_max_pending_items_and_never_blocks_after_close()
 def test_every_opencv_model_claims_the_thread_count_opencv_is_given():
     # cv2.setNumThreads is process-wide: models that claimed different counts overrode each other
     assert HAAR_FACES.threads == YOLOV3_TINY.threads
+
+
+def test_a_client_that_stops_reading_has_its_job_cancelled(monkeypatch):
+    import llmos.api.streaming as streaming
+    from llmos.errors import LlmosError
+
+    monkeypatch.setattr(streaming, "STALL_SECONDS", 0.3)
+
+    async def scenario():
+        items = _BoundedChunks(asyncio.get_running_loop())
+        stalled = asyncio.Event()
+        items.on_stall = stalled.set  # the stream cancels its job here
+
+        def worker() -> None:
+            for number in range(MAX_PENDING + 5):
+                items.put(number)
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        await asyncio.wait_for(stalled.wait(), 10)
+        await asyncio.to_thread(thread.join, 5)
+        assert not thread.is_alive()  # the rest were dropped at once, not waited on each
+        try:
+            await items.get()
+        except LlmosError as error:
+            assert "read nothing" in error.message
+        else:
+            raise AssertionError("a stalled stream must end in an error, not look whole")
+
+    asyncio.run(scenario())
+
+
+def test_a_reservation_that_waits_too_long_is_a_503(monkeypatch):
+    from llmos.errors import ServerBusy
+
+    monkeypatch.setattr(MemoryPool, "WAIT_SECONDS", 0.05)
+
+    async def scenario():
+        pool = MemoryPool("request bodies", 100)
+        async with pool.reserve(100):
+            try:
+                await pool.acquire(10)
+            except ServerBusy as error:
+                assert error.retry_after >= 1 and "request bodies" in error.message
+            else:
+                raise AssertionError("a full pool must not make a request wait forever")
+        assert pool.free_bytes == 100  # the refused waiter took nothing
+
+    asyncio.run(scenario())

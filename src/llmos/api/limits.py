@@ -7,7 +7,6 @@ FastAPI passes to our handlers. (FastAPI's own ``max_body_size`` answers in plai
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from llmos.api.errors import from_llmos_error, too_large_message
-from llmos.errors import InvalidRequest, PayloadTooLarge
+from llmos.errors import InvalidRequest, PayloadTooLarge, ServerBusy
 from llmos.kernel.work_memory import MemoryPool
 
 
@@ -27,6 +26,7 @@ class BodySizeLimit:
     and maybe base64-decoded, about BODY_COPIES times its size at the peak."""
 
     BODY_COPIES = 3
+    SMALL_BODY = 1_000_000  # bytes: smaller bodies are not admitted against the pool
 
     def __init__(self, app: ASGIApp, *, max_upload_mb: float, memory: MemoryPool) -> None:
         self.app = app
@@ -56,11 +56,18 @@ class BodySizeLimit:
                 raise HTTPException(413)
             return message
 
-        if not size:
+        if size < self.SMALL_BODY:  # a chat message, a form: not worth queueing for
             await self.app(scope, counting_receive, send)
             return
-        async with self.memory.reserve(self.BODY_COPIES * size):
+        try:
+            held = await self.memory.acquire(self.BODY_COPIES * size)
+        except ServerBusy as error:
+            await from_llmos_error(error)(scope, receive, send)
+            return
+        try:
             await self.app(scope, counting_receive, send)
+        finally:
+            self.memory.release(held)
 
 
 MAX_NESTING = 64  # levels of JSON objects and arrays in a request body
@@ -78,7 +85,8 @@ async def check_json_body(request: Request) -> None:
     except (ValueError, RecursionError):
         return  # not JSON: the route's own validation says so
     big = len(await request.body()) > 2**16  # walking a big body must not hold the event loop
-    problem = await asyncio.to_thread(_problem_in, body) if big else _problem_in(body)
+    compute = request.app.state.kernel.compute
+    problem = await compute(_problem_in, body) if big else _problem_in(body)
     if problem:
         raise InvalidRequest(problem)
 

@@ -105,7 +105,7 @@ async def stream_bytes(
 _NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-class _Items:
+class _BoundedChunks:
     """What the worker thread hands to the event loop, at most MAX_PENDING at a time: a job that
     outpaces its client waits for it, so a slow reader never makes the server hold a whole
     answer. Once the reader is gone (``close``), the job's items are dropped, never waited on."""
@@ -116,17 +116,19 @@ class _Items:
         self._space = threading.Semaphore(MAX_PENDING)
         self._closed = threading.Event()
         self._stalled = False
+        self.on_stall: Callable[[], object] = lambda: None
 
     def put(self, item: Any) -> None:  # on the worker thread
         waited = 0.0
-        while not self._space.acquire(timeout=0.1):
-            waited += 0.1
-            if waited > STALL_SECONDS:  # a client that stops reading must not hold the model
-                self._stalled = True
-                self._closed.set()
-            if self._closed.is_set():
+        while not self._closed.is_set():
+            if self._space.acquire(timeout=0.1):
+                self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
                 return
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+            waited += 0.1
+            if waited > STALL_SECONDS:  # a client that stops reading must not hold the model:
+                self._stalled = True  # the job is cancelled (its stop event set) at once
+                self._closed.set()
+                self._loop.call_soon_threadsafe(self.on_stall)
 
     def end(self) -> None:  # on the event loop
         self._queue.put_nowait(_END)
@@ -146,11 +148,12 @@ class _Items:
         self._closed.set()
 
 
-async def _started(request: Request, start) -> tuple[asyncio.Future[Any], _Items, Any]:
+async def _started(request: Request, start) -> tuple[asyncio.Future[Any], _BoundedChunks, Any]:
     """Start the job; wait for its first item (or its end, raising its error) while watching
     for the client to leave."""
-    items = _Items(asyncio.get_running_loop())
+    items = _BoundedChunks(asyncio.get_running_loop())
     task = asyncio.ensure_future(start(items.put))
+    items.on_stall = task.cancel
     task.add_done_callback(lambda _task: items.end())
     try:
         first = await unless_disconnected(request, items.get())

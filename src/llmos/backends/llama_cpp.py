@@ -80,6 +80,7 @@ class LlamaCppServer:
         try:
             handler({**body, "stream": True}, callback)
         except ValueError as error:  # xllamacpp's word for a request llama.cpp cannot serve
+            log.warning("llama.cpp refused a request: %s", error)  # in the log, if it is ours
             raise InvalidRequest(str(error)) from None
         if stop.is_set():  # a half answer must not pass for a whole one (e.g. be stored)
             raise Cancelled("The request was cancelled: its client went away.")

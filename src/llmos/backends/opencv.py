@@ -18,13 +18,13 @@ _chosen: list[int] = []  # the thread count OpenCV was given, once
 
 
 def opencv(*, threads: int | None = None) -> ModuleType:
-    """The ``cv2`` module (a 501 naming the extra when missing); with ``threads``, OpenCV's
-    thread count is set, by the first call that gives one (model loads run one at a time)."""
+    """The ``cv2`` module (a 501 naming the extra when missing). OpenCV's thread count is set
+    by the first call: ``threads`` (a model's share from the scheduler), else THREADS."""
     try:
         import cv2
     except ImportError as error:
         raise MissingExtra("opencv-python-headless", install=install_extra("vision")) from error
-    if threads is not None and not _chosen:
-        _chosen.append(threads)
-        cv2.setNumThreads(threads)
+    if not _chosen:  # the first user decides, model or not (colour k-means may come first)
+        _chosen.append(threads or THREADS)
+        cv2.setNumThreads(_chosen[0])
     return cv2

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from llmos.backends.opencv import opencv
 from llmos.errors import MissingExtra, install_extra
 
 
@@ -18,28 +19,35 @@ class OcrLine:
     polygon: tuple[tuple[float, float], ...]  # four corners, clockwise from top left
 
 
-# RapidOCR scales an image's short side up to 736 pixels for detection, so a strip costs the
-# square of its aspect ratio: a 2000x8 image became 184000x736 and took 10 GiB. A strip is padded
-# to at most this aspect ratio instead (with its own border colour, so the text stays where it
-# was and no new edges appear): detection then never sees more than about 2200x736 pixels.
+# RapidOCR shrinks an image to 2000 pixels on its long side, then scales the short side up to 736
+# for detection, so a strip cost the square of its aspect ratio: a 2000x8 image became
+# 184000x736 and took 10 GiB. llmos shrinks it first, then pads a strip to at most this aspect
+# ratio (with its own border colour, so the text stays where it was and no edges appear):
+# detection never sees more than about 2200x736 pixels, nor the padding more than 2000x667.
 MAX_OCR_ASPECT = 3
+MAX_OCR_SIDE = 2000  # RapidOCR's own max_side_len
 
 
-def squarish(rgb: np.ndarray) -> np.ndarray:
-    """``rgb``, padded at the bottom or right to at most MAX_OCR_ASPECT:1."""
+def ocr_input(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """``rgb`` shrunk to at most MAX_OCR_SIDE on its long side and padded at the bottom or right
+    to at most MAX_OCR_ASPECT:1, and the scale that maps its coordinates back to ``rgb``'s."""
     height, width = rgb.shape[:2]
+    scale = min(1.0, MAX_OCR_SIDE / max(height, width))
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = opencv().resize(rgb, size, interpolation=opencv().INTER_AREA)
+        height, width = rgb.shape[:2]
     if max(height, width) <= MAX_OCR_ASPECT * min(height, width):
-        return rgb
+        return rgb, scale
     border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    fill = np.median(border, axis=0).astype(np.uint8)
     if height > width:  # tall: widen it
         shape = (height, math.ceil(height / MAX_OCR_ASPECT))
     else:  # wide: make it taller
         shape = (math.ceil(width / MAX_OCR_ASPECT), width)
     padded = np.empty((*shape, 3), dtype=np.uint8)
-    padded[:] = fill
+    padded[:] = np.median(border, axis=0).astype(np.uint8)
     padded[:height, :width] = rgb
-    return padded
+    return padded, scale
 
 
 class RapidOcr:
@@ -57,12 +65,12 @@ class RapidOcr:
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning
 
     def read(self, rgb: np.ndarray) -> list[OcrLine]:
-        bgr = np.ascontiguousarray(squarish(rgb)[:, :, ::-1])  # it expects BGR arrays
-        result = self._engine(bgr)
+        image, scale = ocr_input(rgb)
+        result = self._engine(np.ascontiguousarray(image[:, :, ::-1]))  # it expects BGR arrays
         if not result.txts:
             return []
         return [
-            OcrLine(text, float(score), tuple((float(x), float(y)) for x, y in box))
+            OcrLine(text, float(score), tuple((float(x) / scale, float(y) / scale) for x, y in box))
             for text, score, box in zip(result.txts, result.scores, result.boxes, strict=True)
         ]
 

@@ -56,7 +56,9 @@ def serve(
     import uvicorn
 
     from llmos.api import create_app
+    from llmos.kernel.memory import return_freed_memory_to_the_os
 
+    return_freed_memory_to_the_os()  # a process-wide setting: work memory released leaves RSS
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = load_settings(**overrides)
     logging.basicConfig(

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from llmos.capabilities.base import LoadContext, LoadedModel, ModelSpec, Usage
 from llmos.errors import LlmosError, ServerBusy
-from llmos.kernel.memory import MemoryProbe, SystemMemory, return_freed_memory_to_the_os
+from llmos.kernel.memory import MemoryProbe, SystemMemory
 from llmos.kernel.metrics import KernelMetrics
 from llmos.kernel.models import UNSET, KeepAlive, ModelManager, ResidentModel
 from llmos.kernel.registry import Registry
@@ -72,13 +72,13 @@ class Kernel:
         )
 
     async def start(self) -> None:
-        return_freed_memory_to_the_os()  # so work memory, once released, leaves the RSS too
         self.models.start()
 
     async def stop(self) -> None:
         await self.models.stop()
         self.scheduler.shutdown()
-        self._writer.shutdown(wait=True)  # every accounting row is written before closing
+        # every accounting row is written before the database closes
+        await asyncio.to_thread(self._writer.shutdown, wait=True)
         self.database.close()
 
     async def run(self, spec: ModelSpec, job: Job[R], *, keep_alive: KeepAlive = UNSET) -> R:
@@ -138,7 +138,10 @@ class Kernel:
     def _account(self, record: CallRecord) -> None:
         """Count the call now; write its row on the accounting thread, off the event loop."""
         self.metrics.observe(record)
-        self._writer.submit(self._write, record)
+        try:
+            self._writer.submit(self._write, record)
+        except RuntimeError:  # the kernel is stopping: write it here, late rather than never
+            self._write(record)
 
     def _write(self, record: CallRecord) -> None:
         try:

@@ -16,7 +16,7 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from llmos.capabilities.base import ModelSpec
@@ -81,19 +81,14 @@ class Scheduler:
             self._in_flight[spec.name] -= 1
 
     async def run(self, spec: ModelSpec, job: Callable[[threading.Event], T]) -> T:
-        """Run ``job`` on a worker thread. Cancelling the caller sets the job's stop event and
-        waits for the job to return before re-raising, so the model stays valid while in use."""
+        """Run ``job`` on the model's thread. Cancelling the caller drops the job if it has not
+        started, else sets its stop event and waits for it to return before re-raising, so the
+        model stays valid while in use."""
         stop = threading.Event()
         loop = asyncio.get_running_loop()
         started = loop.time()
-        future = loop.run_in_executor(self.thread_of(spec), job, stop)
         try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            stop.set()
-            with contextlib.suppress(Exception):
-                await future
-            raise
+            return await _run_to_the_end(self.thread_of(spec).submit(job, stop), stop)
         finally:
             self._note_run_time(spec.name, loop.time() - started)
 
@@ -104,13 +99,7 @@ class Scheduler:
         threads = max(1, min(threads, self.cpu_threads))
         await self._slots.acquire(threads)
         try:
-            future = asyncio.get_running_loop().run_in_executor(self._work, work, *args)
-            try:
-                return await asyncio.shield(future)
-            except asyncio.CancelledError:
-                with contextlib.suppress(Exception):
-                    await future
-                raise
+            return await _run_to_the_end(self._work.submit(work, *args), threading.Event())
         finally:
             self._slots.release(threads)
 
@@ -127,3 +116,18 @@ class Scheduler:
         """Seconds until a slot is likely free: the queue times the mean run time, at least 1."""
         estimate = self._mean_run_s.get(model, 1.0) * self._in_flight[model]
         return max(1, min(60, math.ceil(estimate)))
+
+
+async def _run_to_the_end(work: Future[T], stop: threading.Event) -> T:
+    """The result of ``work`` (running on a thread). If the caller is cancelled, work that has
+    not started is dropped; work that has is told to stop and waited for, however often the
+    caller is cancelled meanwhile, so nothing it uses is released under it."""
+    try:
+        return await asyncio.wrap_future(work)
+    except asyncio.CancelledError:
+        if not work.cancel():  # it is running: it must finish first
+            stop.set()
+            while not work.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([asyncio.wrap_future(work)])
+        raise

@@ -9,18 +9,20 @@ inside a request, pixels (decoded images, PDF renders), never the other way roun
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
+from llmos.errors import ServerBusy
 from llmos.kernel.slots import Slots
-
-log = logging.getLogger(__name__)
 
 
 class MemoryPool:
     """A first-come-first-served pool of bytes. A reservation larger than the whole pool takes
-    the whole pool (it runs alone) rather than being refused."""
+    the whole pool (it runs alone) rather than being refused; one that waits longer than
+    WAIT_SECONDS is refused with 503 and ``Retry-After``."""
+
+    WAIT_SECONDS = 60.0
 
     def __init__(self, name: str, total_bytes: int) -> None:
         self.name = name
@@ -34,15 +36,31 @@ class MemoryPool:
     def free_bytes(self) -> int:
         return self._slots.free
 
+    async def acquire(self, nbytes: int) -> int:
+        """Wait for ``nbytes`` (at most the whole pool); the count to give back to ``release``."""
+        count = max(1, min(int(nbytes), self._slots.total))
+        try:
+            async with asyncio.timeout(self.WAIT_SECONDS):
+                await self._slots.acquire(count)
+        except TimeoutError:
+            raise ServerBusy(
+                f"The server's memory for {self.name} has been taken by other requests for "
+                f"{self.WAIT_SECONDS:g} s (LLMOS_WORK_MEMORY). Retry later.",
+                retry_after=5,
+            ) from None
+        return count
+
+    def release(self, count: int) -> None:
+        self._slots.release(count)
+
     @contextlib.asynccontextmanager
     async def reserve(self, nbytes: int) -> AsyncIterator[None]:
         """Hold ``nbytes`` for the block, waiting (first come, first served) for room."""
-        count = max(1, min(int(nbytes), self._slots.total))
-        await self._slots.acquire(count)
+        count = await self.acquire(nbytes)
         try:
             yield
         finally:
-            self._slots.release(count)
+            self.release(count)
 
 
 class WorkMemory:

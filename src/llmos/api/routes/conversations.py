@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmos.api.chat_requests import MAX_TOKENS
 from llmos.api.deps import get_conversations, get_kernel, keep_alive_of
 from llmos.api.routes.chat import Job, answer
 from llmos.capabilities.chat import ChatModel, ChatResult
@@ -34,7 +35,7 @@ class Turn(BaseModel):
 
     content: str = Field(min_length=1, description="The user's message.")
     stream: bool = False
-    max_tokens: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS)
     temperature: float | None = Field(None, ge=0, le=2)
     keep_alive: str | float | None = None
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from llmos.api.deps import get_files
+from llmos.api.deps import get_files, get_kernel
 from llmos.errors import InvalidRequest, NotFound
+from llmos.kernel import Kernel
 from llmos.storage import FileStore, StoredFile
 
 router = APIRouter(tags=["openai"])
@@ -35,6 +36,7 @@ async def upload_file(
     file: Annotated[UploadFile, File(description="Any file: an image, a PDF, text.")],
     purpose: Annotated[str, Form(description=f"One of {', '.join(PURPOSES)}.")],
     store: FileStore = Depends(get_files),
+    kernel: Kernel = Depends(get_kernel),
 ) -> dict[str, Any]:
     """Keep a file; chat messages can then refer to it as a ``file`` part by its id."""
     if purpose not in PURPOSES:
@@ -43,7 +45,8 @@ async def upload_file(
     name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
     if not data:
         raise InvalidRequest(f"{name!r} is empty (0 bytes).")
-    stored = await asyncio.to_thread(store.add, data, filename=name, purpose=purpose)
+    add = partial(store.add, data, filename=name, purpose=purpose)
+    stored = await kernel.compute(add)  # hashing 50 MB is CPU work: it takes a slot
     return file_object(stored)
 
 
