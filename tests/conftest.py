@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -80,30 +81,50 @@ def serve_app():
     return ThreadedServer
 
 
-@pytest.fixture(scope="module")
-def llmos_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``llmos serve`` process with the bundled models; yields its base URL."""
+@contextlib.contextmanager
+def llmos_serve(
+    home: Path,
+    *,
+    python: str | Path = sys.executable,
+    env: dict[str, str] | None = None,
+    forbid_tracebacks: bool = False,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real ``llmos serve`` process on a free port with its data in ``home``; yields its base
+    URL and process. Its output goes to ``home/server.log`` (a pipe read only at the end would
+    fill with a long test's access log and block the server), checked at the end."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LLMOS_")}
-    env |= {
-        "LLMOS_HOME": str(tmp_path_factory.mktemp("server-home")),
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("LLMOS_")}
+    environment |= {
+        "LLMOS_HOME": str(home),
         "LLMOS_MODELS_DIR": str(MODELS_DIR),
         "LLMOS_PORT": str(port),
+        **(env or {}),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llmos", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = home / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(python), "-m", "llmos", "serve"],
+            env=environment,
+            cwd=home,  # not the repo: ``llmos`` comes from the install under test
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(base_url, process=process)
-        yield base_url
+        yield base_url, process
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        output = log.read_text()
         # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status
         assert process.returncode in (0, -15), output
         assert "Application shutdown complete" in output, output
+        assert not (forbid_tracebacks and "Traceback" in output), output
+
+
+@pytest.fixture(scope="module")
+def llmos_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``llmos serve`` process with the bundled models; yields its base URL."""
+    with llmos_serve(tmp_path_factory.mktemp("server-home")) as (base_url, _process):
+        yield base_url

@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from tests.documents import text_pdf
+from tests.documents import pdf_of, text_pdf
 
 SEED = 1234
 IMAGE = "image"  # PNG, JPEG and the other formats Pillow reads
@@ -179,21 +179,6 @@ def mp4(seconds: float = 1.0, *, audio: bool = True, video: bool = True) -> byte
 
 
 # -- PDFs --------------------------------------------------------------------------------------
-
-
-def pdf_of(objects: list[str]) -> bytes:
-    """A PDF of these objects (1 is the catalog), with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 def blank_pdf(media_box: str = "0 0 612 792", *, count: str = "1", kids: str = "[3 0 R]") -> bytes:

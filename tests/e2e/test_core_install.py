@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from llmos.errors import install_extra
-from tests.conftest import free_port, wait_for_health
+from tests.conftest import llmos_serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -49,36 +49,18 @@ def core_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-def core_env(home: Path, port: int | None = None) -> dict[str, str]:
+def core_env(home: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("LLMOS_")}
     env["LLMOS_HOME"] = str(home)
-    if port is not None:
-        env["LLMOS_PORT"] = str(port)
     return env
 
 
 @pytest.fixture(scope="module")
 def core_server(core_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m llmos serve`` from the core venv; yields its base URL."""
-    port = free_port()
     home = tmp_path_factory.mktemp("core-home")
-    process = subprocess.Popen(
-        [core_python, "-m", "llmos", "serve"],
-        env=core_env(home, port),
-        cwd=home,  # not the repo: ``src`` must come from the install
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(base_url, process=process)
+    with llmos_serve(home, python=core_python, forbid_tracebacks=True) as (base_url, _process):
         yield base_url
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-        assert "Traceback" not in output, output
-        assert process.returncode in (0, -15), output
 
 
 def png() -> bytes:

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +27,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.conftest import MODELS_DIR, free_port, wait_for_health
+from tests.conftest import llmos_serve
 from tests.media_corpus import AUDIO, IMAGE, NON_UTF8_TEXT, PDF, TEXT, MediaCase, json_cases
 from tests.media_corpus import media_cases as corpus
 
@@ -89,22 +87,12 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("fuzz-home")
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LLMOS_")}
-    env |= {"LLMOS_HOME": str(home), "LLMOS_MODELS_DIR": str(MODELS_DIR), "LLMOS_PORT": str(port)}
-    log = home / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llmos", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    memory = MemoryWatch(psutil.Process(process.pid), kill_at=KILL_AT)
-    try:
-        wait_for_health(f"http://127.0.0.1:{port}", process=process)
-        yield Server(f"http://127.0.0.1:{port}", memory, log, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        memory.close()
+    with llmos_serve(home) as (url, process):
+        memory = MemoryWatch(psutil.Process(process.pid), kill_at=KILL_AT)
+        try:
+            yield Server(url, memory, home / "server.log", process)
+        finally:
+            memory.close()
 
 
 # -- how each route is sent a case ---------------------------------------------------------------

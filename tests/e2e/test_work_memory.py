@@ -5,9 +5,6 @@ room before it is decoded, instead of every request decoding at once (measured b
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,12 +12,12 @@ import httpx
 import psutil
 import pytest
 
-from tests.conftest import MODELS_DIR, free_port, wait_for_health
+from tests.conftest import llmos_serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WORK_MEMORY = 800 * 2**20  # LLMOS_WORK_MEMORY for this server: 600 MiB of it for pixels
-UPLOADS = int(os.environ.get("UPLOADS", 6))
+UPLOADS = 6
 
 
 def solid_png(width: int, height: int) -> bytes:
@@ -54,23 +51,7 @@ class PeakRss:
 
 
 def test_concurrent_40_megapixel_uploads_stay_within_the_work_memory(tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMOS_")}
-    env |= {
-        "LLMOS_HOME": str(tmp_path),
-        "LLMOS_MODELS_DIR": str(MODELS_DIR),
-        "LLMOS_PORT": str(port),
-        "LLMOS_WORK_MEMORY": str(WORK_MEMORY),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "llmos", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(base, process=server)
+    with llmos_serve(tmp_path, env={"LLMOS_WORK_MEMORY": str(WORK_MEMORY)}) as (base, server):
         url = f"{base}/v1/images/detections"
         warm = httpx.post(url, files={"file": ("w.png", solid_png(640, 480))}, timeout=120)
         assert warm.status_code == 200, warm.text  # the detector is loaded: not counted below
@@ -86,6 +67,3 @@ def test_concurrent_40_megapixel_uploads_stay_within_the_work_memory(tmp_path):
         grown = rss.peak - baseline
         print(f"peak RSS {rss.peak / 2**20:.0f} MiB, {grown / 2**20:.0f} MiB over the baseline")
         assert grown < WORK_MEMORY, f"{grown / 2**20:.0f} MiB over the baseline"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
