@@ -54,10 +54,11 @@ def running(
 
 
 @contextlib.contextmanager
-def llmos_serve() -> Iterator[tuple[str, float, int]]:
+def llmos_serve(env: dict[str, str] | None = None) -> Iterator[tuple[str, float, int]]:
     """A fresh ``llmos serve`` with its own data dir; yields (base URL, seconds to healthy, pid).
 
-    Model files assembled from packages come from the usual models dir, as for a user."""
+    Model files assembled from packages come from the usual models dir, as for a user; ``env``
+    adds settings (``LLMOS_*``)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as home:
         from llmos.settings import Settings
@@ -67,6 +68,7 @@ def llmos_serve() -> Iterator[tuple[str, float, int]]:
             "LLMOS_MODELS_DIR": str(Settings().models_dir),
             "LLMOS_PORT": str(port),
             "LLMOS_LOG_LEVEL": "warning",
+            **(env or {}),
         }
         with running([sys.executable, "-m", "llmos", "serve"], port, env) as (seconds, pid):
             yield f"http://127.0.0.1:{port}", seconds, pid

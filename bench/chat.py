@@ -2,9 +2,11 @@
 
 Same model (the default Qwen2.5-Coder-1.5B Q4_K_M), prompt, sampling (temperature 0), context
 and 2 threads. Reports time to first token (TTFT) and generation tok/s for each side, the ratio,
-aggregate tok/s with 1, 2 and 4 concurrent clients through the server (one chat job at a time)
-and directly on a 4-slot llama.cpp server (continuous batching), and the server's peak RSS.
-Targets: >= 0.95x generation speed and < 30 ms added TTFT.
+aggregate tok/s with 1, 2 and 4 concurrent clients through the server (4 llama.cpp slots, the
+default) and directly on a 4-slot llama.cpp server (continuous batching), the TTFT of a stored
+conversation's fifth turn after another conversation's turn, with 4 slots (each conversation
+keeps its cached prefix in a slot) and with 1, and the server's peak RSS.
+Targets: >= 0.95x generation speed, < 30 ms added TTFT, >= 0.95x aggregate at 4 clients.
 
 llama-cpp-python is not compared: PyPI has only its sdist, which took 12.3 min to compile on
 this machine (../shared/research/llm.md section 7), over the 10-minute bound.
@@ -111,6 +113,33 @@ def one_stream(client) -> tuple[float, float, int]:
     return first, (count - 1) / (total - first), count
 
 
+def fifth_turn_ttft(url: str) -> float:
+    """TTFT of conversation A's fifth turn, asked right after conversation B's first."""
+    import httpx
+
+    system = "You are a patient tutor of Python. Answer in one short sentence. " * 8
+
+    def new() -> str:
+        body = {"model": MODEL, "system": system}
+        return httpx.post(f"{url}/v1/conversations", json=body).json()["id"]
+
+    def turn(conversation: str, text: str) -> float:
+        body = {"content": text, "max_tokens": 16, "temperature": 0, "stream": True}
+        started = time.perf_counter()
+        path = f"{url}/v1/conversations/{conversation}/messages"
+        with httpx.stream("POST", path, json=body, timeout=300) as response:
+            for line in response.iter_lines():
+                if '"content"' in line:
+                    return time.perf_counter() - started
+        raise RuntimeError("no content streamed")
+
+    a, b = new(), new()
+    for number in range(1, 5):
+        turn(a, f"Question {number}: what does a Python list method number {number} do?")
+    turn(b, "What is a dictionary?")
+    return turn(a, "Question 5: and what does a tuple do?")
+
+
 def main() -> None:
     import openai
 
@@ -130,7 +159,10 @@ def main() -> None:
             with ThreadPoolExecutor(clients) as pool:
                 results = list(pool.map(lambda _: one_stream(client), range(clients)))
             aggregate[clients] = sum(r[2] for r in results) / (time.perf_counter() - started)
+        cached = fifth_turn_ttft(url)
         peak = peak_rss_bytes(pid)
+    with llmos_serve({"LLMOS_CHAT_SLOTS": "1"}) as (url, _, _pid):
+        uncached = fifth_turn_ttft(url)
     print(f"{MODEL}, {MAX_TOKENS} tokens, temperature 0, 2 threads, median of {RUNS}")
     print(f"  direct xllamacpp : TTFT {base['ttft'] * 1000:7.1f} ms, {base['tok_s']:5.1f} tok/s")
     print(f"  through llmos    : TTFT {ttft * 1000:7.1f} ms, {rate:5.1f} tok/s")
@@ -140,6 +172,9 @@ def main() -> None:
         print(f"  {clients} concurrent clients: {tok_s:5.1f} tok/s in aggregate")
     for clients, tok_s in batched.items():
         print(f"  direct, 4 slots, {clients} concurrent: {tok_s:5.1f} tok/s in aggregate")
+    print(f"  4 clients, llmos vs direct: {aggregate[4] / batched['4']:.2f}x")
+    print(f"  turn 5 TTFT after another conversation: {cached * 1000:.0f} ms with 4 slots, "
+          f"{uncached * 1000:.0f} ms with 1")  # fmt: skip
     print(f"  server peak RSS  : {peak / 2**30:.2f} GiB")
 
 

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         "60%",
         description="Memory that loaded models may use: a share of RAM ('60%') or a size ('8GiB').",
     )
+    chat_slots: int = Field(
+        4,
+        ge=1,
+        le=16,
+        description="Chat requests one chat model serves at once (llama.cpp's parallel slots, "
+        "sharing its threads); each slot has the model's whole context and costs its KV cache.",
+    )
     work_memory: str | int = Field(
         "2GiB",
         description="Memory for request work outside models (bodies, decoded images, PDF "

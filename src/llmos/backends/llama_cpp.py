@@ -13,21 +13,29 @@ from llmos.errors import Cancelled, InvalidRequest, MissingExtra, install_extra
 log = logging.getLogger(__name__)
 
 Chunk = dict[str, Any]
+PROMPT_CACHE_MIB = 256  # about 9000 tokens of Qwen's KV state; counted in the models' estimates
 OnChunk = Callable[[Chunk], None]
 
 
 class LlamaCppServer:
     """A GGUF model loaded into llama.cpp's server engine (no HTTP: calls go in-process)."""
 
-    def __init__(self, name: str, gguf: Path, *, n_ctx: int, threads: int) -> None:
+    def __init__(self, name: str, gguf: Path, *, n_ctx: int, threads: int, slots: int = 1) -> None:
+        """``n_ctx`` is each slot's context: with ``slots`` calls at once (continuous batching),
+        llama.cpp gets ``slots * n_ctx`` tokens of KV cache, split evenly, so every call keeps
+        the whole context the model has alone."""
         try:
             import xllamacpp
         except ImportError as error:
             raise MissingExtra("xllamacpp", install=install_extra("chat")) from error
         params = xllamacpp.CommonParams()
         params.model.path = str(gguf)
-        params.n_ctx = n_ctx
-        params.n_parallel = 1  # the kernel's scheduler runs one chat job at a time
+        params.n_ctx = n_ctx * slots
+        params.n_parallel = slots  # the kernel admits up to this many of its jobs at once
+        params.kv_unified = False  # each slot its own n_ctx, never a share another took
+        # llama.cpp keeps recent prompts' KV state in RAM and restores a conversation's prefix
+        # from it in whatever slot it lands (8 GiB by default, outside any budget): bounded
+        params.cache_ram_mib = PROMPT_CACHE_MIB
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.use_jinja = True  # the GGUF's own chat template

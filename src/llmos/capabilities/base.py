@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -14,6 +14,7 @@ class LoadContext:
 
     threads: int
     data_dir: Path  # llmos's model folder, e.g. for weights assembled from package parts
+    parallel: int = 1  # calls the model must serve at once (llama.cpp's slots)
 
 
 class LoadedModel(Protocol):
@@ -35,6 +36,16 @@ class ModelSpec:
     package: str | None = None  # the pip distribution that carries the weights
     install: str = ""  # the command that installs its runtime and weights
     licence: str = ""
+    parallel: int = 1  # calls that may run at once, sharing ``threads`` (llama.cpp's slots)
+    slot_bytes: int = 0  # memory each parallel slot adds (its KV cache); 0: not parallel
+
+    def with_parallel(self, slots: int) -> ModelSpec:
+        """This model serving ``slots`` calls at once, its memory estimate counting each slot's
+        cache; a model that cannot (``slot_bytes`` 0) is returned as it is."""
+        if not self.slot_bytes or slots == self.parallel:
+            return self
+        memory = self.memory_bytes + (slots - self.parallel) * self.slot_bytes
+        return replace(self, parallel=slots, memory_bytes=memory)
 
 
 @dataclass(frozen=True)

@@ -46,14 +46,16 @@ class Kernel:
     ) -> None:
         memory = memory or SystemMemory()
         self.settings = settings
-        self.registry = registry
+        self.registry = registry.with_parallel(settings.chat_slots)
         self.database = database or Database(settings.database_path)
         self.scheduler = Scheduler(cpu_threads=settings.cpu_threads, queue_size=settings.queue_size)
         self.models = ModelManager(
             budget_bytes=parse_memory_budget(settings.memory_budget, memory.total_bytes()),
             default_keep_alive=settings.keep_alive_seconds,
             context_for=lambda spec: LoadContext(
-                threads=self.scheduler.threads_for(spec), data_dir=settings.models_dir
+                threads=self.scheduler.threads_for(spec),
+                data_dir=settings.models_dir,
+                parallel=spec.parallel,
             ),
             thread_of=self.scheduler.thread_of,
             memory=memory,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from llmos.capabilities.base import Capability, ModelSpec
 from llmos.errors import ModelNotFound, NotFound
@@ -42,6 +43,13 @@ class Registry:
             known = [s.name for s in self.models if capability in (None, s.capability)]
             raise ModelNotFound(name, known)
         return spec
+
+    def with_parallel(self, slots: int) -> Registry:
+        """The same models, those that can serve several calls at once with ``slots`` each."""
+        return Registry(
+            replace(c, models=tuple(spec.with_parallel(slots) for spec in c.models))
+            for c in self.capabilities
+        )
 
     def resolve(self, capability: str, name: str | None) -> ModelSpec:
         """The named model, or the capability's default when no name is given."""

@@ -2,10 +2,12 @@
 
 On two cores, heavy models running side by side slow each other far more than linearly, so every
 job asks for the CPU threads its model uses and waits, first come first served, until that many
-are free. Each model admits at most ``queue_size`` requests (running + waiting); the next one is
-refused at once with :class:`ServerBusy` instead of piling up. A waiting job that is cancelled
-(its client went away) leaves the queue without running; a running job is told to stop through a
-``threading.Event`` and is waited for, so its model is never released while still in use.
+are free; the jobs of a model that serves several at once (a chat model's llama.cpp slots) run
+as one batch on one grant. Each model admits at most ``queue_size`` requests (running +
+waiting); the next one is refused at once with :class:`ServerBusy` instead of piling up. A
+waiting job that is cancelled (its client went away) leaves the queue without running; a running
+job is told to stop through a ``threading.Event`` and is waited for, so its model is never
+released while still in use.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from llmos.capabilities.base import ModelSpec
@@ -24,6 +27,16 @@ from llmos.errors import ServerBusy
 from llmos.kernel.slots import Slots
 
 T = TypeVar("T")
+
+
+@dataclass
+class _Batch:
+    """The running jobs of a model that serves several at once: one grant of CPU for all."""
+
+    seats: Slots  # at most ``spec.parallel`` jobs past this point
+    running: int = 0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one join or first grant at a time
+    drained: asyncio.Event = field(default_factory=asyncio.Event)  # set while none runs
 
 
 class Scheduler:
@@ -38,9 +51,10 @@ class Scheduler:
         self._in_flight: dict[str, int] = defaultdict(int)
         self._mean_run_s: dict[str, float] = {}
         self._threads: dict[str, ThreadPoolExecutor] = {}
+        self._batches: dict[str, _Batch] = {}
 
     def thread_of(self, spec: ModelSpec) -> ThreadPoolExecutor:
-        """The one thread that loads and runs ``spec``'s model.
+        """The thread that loads and runs ``spec``'s model (one per parallel slot).
 
         Runtimes keep per-thread state: an OpenMP team (torch, ctranslate2) belongs to the
         thread that started it, and an idle team spins for a while. Jobs hopping between
@@ -49,7 +63,7 @@ class Scheduler:
         """
         if spec.name not in self._threads:
             self._threads[spec.name] = ThreadPoolExecutor(
-                1, thread_name_prefix=f"llmos-{spec.name}"
+                spec.parallel, thread_name_prefix=f"llmos-{spec.name}"
             )
         return self._threads[spec.name]
 
@@ -70,15 +84,50 @@ class Scheduler:
                 retry_after=self._retry_after(spec.name),
             )
         self._in_flight[spec.name] += 1
-        threads = self.threads_for(spec)
         try:
+            async with self._cpu_for(spec):
+                yield
+        finally:
+            self._in_flight[spec.name] -= 1
+
+    @contextlib.asynccontextmanager
+    async def _cpu_for(self, spec: ModelSpec) -> AsyncIterator[None]:
+        """Hold ``spec``'s share of the CPU. The jobs of a model that serves several calls at
+        once (llama.cpp's slots) share one grant: up to ``spec.parallel`` of them join the
+        running batch, unless another model's job waits for the CPU; then the next one waits
+        for the batch to drain and queues behind it, first come first served."""
+        threads = self.threads_for(spec)
+        if spec.parallel <= 1:
             await self._slots.acquire(threads)
             try:
                 yield
             finally:
                 self._slots.release(threads)
+            return
+        batch = self._batches.setdefault(spec.name, _Batch(Slots(spec.parallel)))
+        await batch.seats.acquire(1)
+        try:
+            async with batch.lock:
+                if batch.running and self._slots.waiting:
+                    await batch.drained.wait()
+                if not batch.running:
+                    await self._slots.acquire(threads)
+                batch.running += 1
+                batch.drained.clear()
+            try:
+                yield
+            finally:
+                batch.running -= 1
+                if not batch.running:
+                    self._slots.release(threads)
+                    batch.drained.set()
         finally:
-            self._in_flight[spec.name] -= 1
+            batch.seats.release(1)
+
+    def running(self, model: str) -> int:
+        """Jobs of ``model`` holding its CPU share now (more than one for a batching model)."""
+        batch = self._batches.get(model)
+        return batch.running if batch else 0
 
     async def run(self, spec: ModelSpec, job: Callable[[threading.Event], T]) -> T:
         """Run ``job`` on the model's thread. Cancelling the caller drops the job if it has not

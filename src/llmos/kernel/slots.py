@@ -16,6 +16,11 @@ class Slots:
         self.free = total
         self._waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
 
+    @property
+    def waiting(self) -> bool:
+        """Whether anyone waits for units."""
+        return bool(self._waiters)
+
     async def acquire(self, count: int) -> None:
         if not self._waiters and count <= self.free:
             self.free -= count

