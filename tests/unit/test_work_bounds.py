@@ -93,7 +93,7 @@ def test_a_stream_holds_at_most_max_pending_items_and_never_blocks_after_close()
         produced = []
 
         def worker() -> None:
-            for number in range(MAX_PENDING + 10):
+            for number in range(2 * MAX_PENDING + 10):
                 items.put(number)
                 produced.append(number)
 
@@ -102,11 +102,11 @@ def test_a_stream_holds_at_most_max_pending_items_and_never_blocks_after_close()
         await until(lambda: len(produced) == MAX_PENDING)
         await asyncio.to_thread(thread.join, 0.3)
         assert len(produced) == MAX_PENDING  # the worker waits for the reader
-        assert [await items.get() for _ in range(3)] == [0, 1, 2]
-        await until(lambda: len(produced) == MAX_PENDING + 3)
+        assert await items.get_all() == list(range(MAX_PENDING))  # all that waited, in order
+        await until(lambda: len(produced) == 2 * MAX_PENDING)
         items.close()  # the reader is gone: the worker finishes without waiting
         await asyncio.to_thread(thread.join, 5)
-        assert not thread.is_alive() and len(produced) == MAX_PENDING + 10
+        assert not thread.is_alive() and len(produced) == 2 * MAX_PENDING + 10
 
     asyncio.run(scenario())
 
@@ -137,7 +137,7 @@ def test_a_client_that_stops_reading_has_its_job_cancelled(monkeypatch):
         await asyncio.to_thread(thread.join, 5)
         assert not thread.is_alive()  # the rest were dropped at once, not waited on each
         try:
-            await items.get()
+            await items.get_all()
         except LlmosError as error:
             assert "read nothing" in error.message
         else:

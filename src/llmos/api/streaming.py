@@ -12,7 +12,8 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from typing import Any
 
 from fastapi import Request
@@ -47,15 +48,17 @@ async def stream_job(
     task, items, first = await _started(request, start)
 
     async def events() -> AsyncIterator[str]:
-        item = first
+        batch = first
         try:
-            while item is not _END:
-                for chunk in chunks(item):
-                    yield sse(chunk)
-                item = await items.get()
-            for chunk in finish(task.result()):
-                yield sse(chunk)
-            yield sse("[DONE]")
+            while True:  # what waited is sent in one write: a slow client gets tokens in batches
+                done = _END in batch
+                text = "".join(sse(c) for item in _until_end(batch) for c in chunks(item))
+                if text:
+                    yield text
+                if done:
+                    break
+                batch = await items.get_all()
+            yield "".join(sse(chunk) for chunk in finish(task.result())) + sse("[DONE]")
         except LlmosError as error:
             yield sse(error_body(error.message, type_=error.type, code=error.code))
         except Exception:
@@ -84,12 +87,15 @@ async def stream_bytes(
     task, items, first = await _started(request, start)
 
     async def body() -> AsyncIterator[bytes]:
-        item = first
+        batch = first
         try:
             yield header
-            while item is not _END:
-                yield item
-                item = await items.get()
+            while True:
+                done = _END in batch
+                yield b"".join(_until_end(batch))
+                if done:
+                    break
+                batch = await items.get_all()
             task.result()
         except Exception:
             log.exception("a byte stream failed after it started")
@@ -108,11 +114,15 @@ _NO_BUFFERING = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 class _BoundedChunks:
     """What the worker thread hands to the event loop, at most MAX_PENDING at a time: a job that
     outpaces its client waits for it, so a slow reader never makes the server hold a whole
-    answer. Once the reader is gone (``close``), the job's items are dropped, never waited on."""
+    answer. The loop is woken once for whatever arrived meanwhile, not once per token, and takes
+    it all at once. Once the reader is gone (``close``), items are dropped, never waited on."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._pending: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self._woken = False  # a wake-up is on its way to the loop
+        self._ready = asyncio.Event()
         self._space = threading.Semaphore(MAX_PENDING)
         self._closed = threading.Event()
         self._stalled = False
@@ -122,7 +132,7 @@ class _BoundedChunks:
         waited = 0.0
         while not self._closed.is_set():
             if self._space.acquire(timeout=0.1):
-                self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+                self._append(item)
                 return
             waited += 0.1
             if waited > STALL_SECONDS:  # a client that stops reading must not hold the model:
@@ -130,25 +140,57 @@ class _BoundedChunks:
                 self._closed.set()
                 self._loop.call_soon_threadsafe(self.on_stall)
 
-    def end(self) -> None:  # on the event loop
-        self._queue.put_nowait(_END)
+    def _append(self, item: Any) -> None:
+        with self._lock:
+            self._pending.append(item)
+            if self._woken:
+                return
+            self._woken = True
+        self._loop.call_soon_threadsafe(self._wake)
 
-    async def get(self) -> Any:
-        item = await self._queue.get()
+    def _wake(self) -> None:  # on the event loop
+        with self._lock:
+            self._woken = False
+        self._ready.set()
+
+    def end(self) -> None:  # on the event loop
+        with self._lock:
+            self._pending.append(_END)
+        self._ready.set()
+
+    async def get_all(self) -> list[Any]:
+        """Every item waiting (at least one), in order; the last may be the end."""
+        while True:
+            with self._lock:
+                if self._pending:
+                    items = list(self._pending)
+                    self._pending.clear()
+                    break
+                self._ready.clear()
+            await self._ready.wait()
         if self._stalled:
             raise LlmosError(
                 f"The client read nothing for {STALL_SECONDS} s; the rest of the answer was "
                 "dropped so the model could serve others."
             )
-        if item is not _END:
-            self._space.release()
-        return item
+        if taken := sum(item is not _END for item in items):
+            self._space.release(taken)
+        return items
 
     def close(self) -> None:
         self._closed.set()
 
 
-async def _started(request: Request, start) -> tuple[asyncio.Future[Any], _BoundedChunks, Any]:
+def _until_end(items: list[Any]) -> Iterator[Any]:
+    for item in items:
+        if item is _END:
+            return
+        yield item
+
+
+async def _started(
+    request: Request, start
+) -> tuple[asyncio.Future[Any], _BoundedChunks, list[Any]]:
     """Start the job; wait for its first item (or its end, raising its error) while watching
     for the client to leave."""
     items = _BoundedChunks(asyncio.get_running_loop())
@@ -156,11 +198,11 @@ async def _started(request: Request, start) -> tuple[asyncio.Future[Any], _Bound
     items.on_stall = task.cancel
     task.add_done_callback(lambda _task: items.end())
     try:
-        first = await unless_disconnected(request, items.get())
+        first = await unless_disconnected(request, items.get_all())
     except BaseException:
         items.close()
         task.cancel()
         raise
-    if first is _END:
+    if first[0] is _END:
         task.result()  # raises the job's error as a normal HTTP error
     return task, items, first
