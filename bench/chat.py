@@ -1,11 +1,13 @@
-"""Chat speed through the llmos HTTP API vs xllamacpp called directly in one process.
+"""Chat speed through the llmos HTTP API vs llama.cpp: in-process (xllamacpp) and its own HTTP
+server.
 
 Same model (the default Qwen2.5-Coder-1.5B Q4_K_M), prompt, sampling (temperature 0), context
-and 2 threads. Reports time to first token (TTFT) and generation tok/s for each side, the ratio,
-aggregate tok/s with 1, 2 and 4 concurrent clients through the server (4 llama.cpp slots, the
-default) and directly on a 4-slot llama.cpp server (continuous batching), the TTFT of a stored
-conversation's fifth turn after another conversation's turn, with 4 slots (each conversation
-keeps its cached prefix in a slot) and with 1, and the server's peak RSS.
+and 2 threads. Reports time to first token (TTFT) and generation tok/s for each side, the ratio;
+aggregate tok/s with 1, 2 and 4 concurrent clients through llmos (4 llama.cpp slots, the
+default), in-process on a 4-slot llama.cpp, and with the same 4 ``openai`` clients on llama.cpp's
+own 4-slot HTTP server (the fair baseline: HTTP and clients on the same two cores); the CPU the
+server's event loop spends per streamed token; the TTFT of a stored conversation's fifth turn
+after another conversation's turn, with 4 slots and with 1; and the server's peak RSS.
 Targets: >= 0.95x generation speed, < 30 ms added TTFT, >= 0.95x aggregate at 4 clients.
 
 llama-cpp-python is not compared: PyPI has only its sdist, which took 12.3 min to compile on
@@ -84,7 +86,7 @@ def _batching_child() -> None:
 
     params = xllamacpp.CommonParams()
     params.model.path = str(Settings().models_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
-    params.n_ctx, params.n_parallel, params.use_jinja, params.verbosity = 4096, 4, True, -1
+    params.n_ctx, params.n_parallel, params.use_jinja, params.verbosity = 4 * 4096, 4, True, -1
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
     server = xllamacpp.Server(params)
     body = {"messages": PROMPT, "max_tokens": MAX_TOKENS, "temperature": 0}
@@ -97,6 +99,46 @@ def _batching_child() -> None:
         tokens = sum(r["usage"]["completion_tokens"] for r in replies)
         rates[clients] = tokens / (time.perf_counter() - started)
     print(json.dumps(rates))
+
+
+def _http_child(port: int) -> None:
+    """llama.cpp's own HTTP server (through xllamacpp), 4 slots of 4096 tokens, as llmos runs
+    the model; serves until killed."""
+    import xllamacpp
+
+    from llmos.settings import Settings
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(Settings().models_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    params.n_ctx, params.n_parallel, params.use_jinja, params.verbosity = 4 * 4096, 4, True, -1
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+    params.port, params.hostnames = port, ["127.0.0.1"]
+    server = xllamacpp.Server(params)
+    print(server.listening_address, flush=True)
+    threading.Event().wait()
+
+
+def concurrent_streams(client, clients: int) -> float:
+    """Aggregate tok/s of ``clients`` concurrent streamed requests."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(lambda _: one_stream(client), range(clients)))
+    return sum(r[2] for r in results) / (time.perf_counter() - started)
+
+
+def llama_cpp_http(clients: int) -> float:
+    """The same ``openai`` clients against llama.cpp's own HTTP server: the fair baseline for
+    llmos's HTTP path (the in-process numbers above have no HTTP and no clients)."""
+    import openai
+
+    from _server import free_port, running
+
+    port = free_port()
+    code = f"import sys; sys.path.insert(0, 'bench'); import chat; chat._http_child({port})"
+    with running([sys.executable, "-c", code], port):
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0)
+        one_stream(client)  # warm up
+        return concurrent_streams(client, clients)
 
 
 def one_stream(client) -> tuple[float, float, int]:
@@ -170,17 +212,13 @@ def main() -> None:
         runs = [one_stream(client) for _ in range(RUNS)]
         ttft = statistics.median(r[0] for r in runs)
         rate = statistics.median(r[1] for r in runs)
-        aggregate = {}
-        for clients in (1, 2, 4):
-            started = time.perf_counter()
-            with ThreadPoolExecutor(clients) as pool:
-                results = list(pool.map(lambda _: one_stream(client), range(clients)))
-            aggregate[clients] = sum(r[2] for r in results) / (time.perf_counter() - started)
+        aggregate = {clients: concurrent_streams(client, clients) for clients in (1, 2, 4)}
         loop_ms = loop_cpu_ms_per_token(pid, client)
         cached = fifth_turn_ttft(url)
         peak = peak_rss_bytes(pid)
     with llmos_serve({"LLMOS_CHAT_SLOTS": "1"}) as (url, _, _pid):
         uncached = fifth_turn_ttft(url)
+    http = llama_cpp_http(4)
     print(f"{MODEL}, {MAX_TOKENS} tokens, temperature 0, 2 threads, median of {RUNS}")
     print(f"  direct xllamacpp : TTFT {base['ttft'] * 1000:7.1f} ms, {base['tok_s']:5.1f} tok/s")
     print(f"  through llmos    : TTFT {ttft * 1000:7.1f} ms, {rate:5.1f} tok/s")
@@ -191,6 +229,8 @@ def main() -> None:
     for clients, tok_s in batched.items():
         print(f"  direct, 4 slots, {clients} concurrent: {tok_s:5.1f} tok/s in aggregate")
     print(f"  4 clients, llmos vs direct: {aggregate[4] / batched['4']:.2f}x")
+    print(f"  4 openai clients on llama.cpp's HTTP server, 4 slots: {http:5.1f} tok/s in aggregate")
+    print(f"  4 clients, llmos vs llama.cpp's HTTP server: {aggregate[4] / http:.2f}x")
     print(f"  turn 5 TTFT after another conversation: {cached * 1000:.0f} ms with 4 slots, "
           f"{uncached * 1000:.0f} ms with 1")  # fmt: skip
     print(f"  event loop       : {loop_ms:.2f} ms of CPU per streamed token")
