@@ -40,7 +40,7 @@ def served(tmp_path_factory):
 def only(word: str) -> dict:
     """A response format whose one valid answer names ``word``: a stream that carried another
     request's tokens could not match it."""
-    sentence = f"The word is {word}."
+    sentence = f"The word is {word}. " * 8  # long enough that the four overlap
     schema = {"type": "object", "properties": {"answer": {"enum": [sentence]}}}
     schema["required"] = ["answer"]
     return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
@@ -57,7 +57,7 @@ def test_four_requests_run_at_once_and_each_answers_its_own_prompt(served):
             model=TINY,
             messages=[{"role": "user", "content": f"Say the word {word}."}],
             response_format=only(word),
-            max_tokens=40,
+            max_tokens=200,
             temperature=0,
             stream=True,
         )
@@ -65,7 +65,7 @@ def test_four_requests_run_at_once_and_each_answers_its_own_prompt(served):
 
     with ThreadPoolExecutor(SLOTS) as pool:
         answers = list(pool.map(ask, WORDS))
-    assert [json.loads(a)["answer"] for a in answers] == [f"The word is {w}." for w in WORDS]
+    assert [json.loads(a)["answer"] for a in answers] == [f"The word is {w}. " * 8 for w in WORDS]
     database = Database(home / "llmos.db")
     try:
         wait_until(lambda: len(database.recent_calls()) >= SLOTS + 1)  # written on their thread
@@ -80,6 +80,18 @@ def test_four_requests_run_at_once_and_each_answers_its_own_prompt(served):
 
 def test_every_slot_keeps_the_whole_context_and_says_so_when_full(served):
     base_url, _kernel, _home = served
+
+    def ask(text: str) -> httpx.Response:
+        body = {"model": TINY, "messages": [{"role": "user", "content": text}], "max_tokens": 4}
+        return httpx.post(f"{base_url}/v1/chat/completions", json=body, timeout=300)
+
+    # 1200 tokens in each of the four slots at once: more than a 4096-token context split four
+    # ways would hold (the per-slot context is SmolLM2's whole 2048)
+    near_full = " ".join(["word"] * 1200)
+    with ThreadPoolExecutor(SLOTS) as pool:
+        answers = list(pool.map(ask, [near_full] * SLOTS))
+    assert [r.status_code for r in answers] == [200] * SLOTS, answers[0].text
+    assert all(r.json()["usage"]["prompt_tokens"] > 1200 for r in answers)
     long = " ".join(["word"] * 2300)  # over SmolLM2's 2048 tokens, under 4 slots x 2048
     response = httpx.post(
         f"{base_url}/v1/chat/completions",
@@ -97,7 +109,7 @@ def test_a_client_that_leaves_frees_its_slot_for_the_next_queued_request(served)
     scheduler = kernel.scheduler
     spec = kernel.registry.resolve("chat", TINY)
     assert spec.parallel == SLOTS
-    at_length = {"type": "string", "minLength": 500}  # the answer cannot end early
+    at_length = {"type": "string", "minLength": 1000}  # the answer cannot end early
     long_body = {
         "model": TINY,
         "messages": [{"role": "user", "content": "Tell a long story."}],

@@ -85,3 +85,27 @@ def test_a_cancelled_job_waiting_for_a_slot_takes_nothing():
         assert scheduler.in_flight("chat") == 0
 
     asyncio.run(scenario())
+
+
+def test_a_chat_job_refused_by_the_batch_keeps_its_place_in_the_cpu_queue():
+    async def scenario():
+        scheduler = Scheduler(cpu_threads=2, queue_size=10)
+        first = Job(scheduler, CHAT)
+        await first.inside.wait()
+        other_1 = Job(scheduler, OTHER)
+        await until(lambda: scheduler._slots.waiting)
+        chat = Job(scheduler, CHAT)  # after other_1: it queues for the CPU, not for the drain
+        await asyncio.sleep(0)
+        other_2 = Job(scheduler, replace(OTHER, name="other-2"))  # arrives after the chat job
+        await asyncio.sleep(0)
+        await first.finish()
+        await asyncio.wait_for(other_1.inside.wait(), 5)
+        await other_1.finish()
+        await asyncio.wait_for(chat.inside.wait(), 5)  # its turn came before other_2's
+        assert not other_2.inside.is_set()
+        await chat.finish()
+        await asyncio.wait_for(other_2.inside.wait(), 5)
+        await other_2.finish()
+        assert scheduler._slots.free == 2
+
+    asyncio.run(scenario())

@@ -39,10 +39,16 @@ class ModelSpec:
     parallel: int = 1  # calls that may run at once, sharing ``threads`` (llama.cpp's slots)
     slot_bytes: int = 0  # memory each parallel slot adds (its KV cache); 0: not parallel
 
-    def with_parallel(self, slots: int) -> ModelSpec:
+    def with_parallel(self, slots: int, *, budget_bytes: int | None = None) -> ModelSpec:
         """This model serving ``slots`` calls at once, its memory estimate counting each slot's
-        cache; a model that cannot (``slot_bytes`` 0) is returned as it is."""
-        if not self.slot_bytes or slots == self.parallel:
+        cache, with no more slots than ``budget_bytes`` holds (at least one); a model that
+        cannot (``slot_bytes`` 0) is returned as it is."""
+        if not self.slot_bytes:
+            return self
+        if budget_bytes is not None:
+            room = (budget_bytes - self.memory_bytes) // self.slot_bytes + self.parallel
+            slots = max(1, min(slots, room))
+        if slots == self.parallel:
             return self
         memory = self.memory_bytes + (slots - self.parallel) * self.slot_bytes
         return replace(self, parallel=slots, memory_bytes=memory)

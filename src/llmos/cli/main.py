@@ -109,7 +109,7 @@ def models(as_json: JsonOption = False) -> None:
     from llmos.kernel import default_registry
 
     rows = []
-    for spec in default_registry().models:
+    for spec in default_registry().with_parallel(load_settings().chat_slots).models:
         try:
             installed = version(spec.package) if spec.package else "built in"
         except PackageNotFoundError:
@@ -184,12 +184,12 @@ def doctor(as_json: JsonOption = False) -> None:
     settings = load_settings()
     machine = check_machine(settings.home)
     checks = []
-    specs = default_registry().models
+    specs = default_registry().with_parallel(settings.chat_slots).models
     with console.status("checking models…") as status:
         for index, spec in enumerate(specs, start=1):
             status.update(f"loading {spec.name} ({index}/{len(specs)})…")
             threads = min(spec.threads, machine.cpu_count)
-            context = LoadContext(threads=threads, data_dir=settings.models_dir)
+            context = LoadContext(threads, settings.models_dir, parallel=spec.parallel)
             checks.append(check_model(spec, context))
     healthy = all(check.loaded for check in checks)
     if as_json:

@@ -46,11 +46,13 @@ class Kernel:
     ) -> None:
         memory = memory or SystemMemory()
         self.settings = settings
-        self.registry = registry.with_parallel(settings.chat_slots)
+        budget = parse_memory_budget(settings.memory_budget, memory.total_bytes())
+        # a chat model gets LLMOS_CHAT_SLOTS slots, or as many as the budget holds
+        self.registry = registry.with_parallel(settings.chat_slots, budget_bytes=budget)
         self.database = database or Database(settings.database_path)
         self.scheduler = Scheduler(cpu_threads=settings.cpu_threads, queue_size=settings.queue_size)
         self.models = ModelManager(
-            budget_bytes=parse_memory_budget(settings.memory_budget, memory.total_bytes()),
+            budget_bytes=budget,
             default_keep_alive=settings.keep_alive_seconds,
             context_for=lambda spec: LoadContext(
                 threads=self.scheduler.threads_for(spec),

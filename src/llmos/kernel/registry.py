@@ -44,10 +44,14 @@ class Registry:
             raise ModelNotFound(name, known)
         return spec
 
-    def with_parallel(self, slots: int) -> Registry:
-        """The same models, those that can serve several calls at once with ``slots`` each."""
+    def with_parallel(self, slots: int, *, budget_bytes: int | None = None) -> Registry:
+        """The same models, those that can serve several calls at once with ``slots`` each (as
+        many as ``budget_bytes`` holds)."""
         return Registry(
-            replace(c, models=tuple(spec.with_parallel(slots) for spec in c.models))
+            replace(
+                c,
+                models=tuple(s.with_parallel(slots, budget_bytes=budget_bytes) for s in c.models),
+            )
             for c in self.capabilities
         )
 

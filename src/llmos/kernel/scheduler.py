@@ -36,7 +36,6 @@ class _Batch:
     seats: Slots  # at most ``spec.parallel`` jobs past this point
     running: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one join or first grant at a time
-    drained: asyncio.Event = field(default_factory=asyncio.Event)  # set while none runs
 
 
 class Scheduler:
@@ -81,7 +80,7 @@ class Scheduler:
             raise ServerBusy(
                 f"Model {spec.name!r} already has {self.queue_size} requests queued or running "
                 "(LLMOS_QUEUE_SIZE). Retry later.",
-                retry_after=self._retry_after(spec.name),
+                retry_after=self._retry_after(spec),
             )
         self._in_flight[spec.name] += 1
         try:
@@ -94,8 +93,9 @@ class Scheduler:
     async def _cpu_for(self, spec: ModelSpec) -> AsyncIterator[None]:
         """Hold ``spec``'s share of the CPU. The jobs of a model that serves several calls at
         once (llama.cpp's slots) share one grant: up to ``spec.parallel`` of them join the
-        running batch, unless another model's job waits for the CPU; then the next one waits
-        for the batch to drain and queues behind it, first come first served."""
+        running batch, unless other work waits for the CPU; then the next one takes its place
+        in the CPU queue, first come first served, and joins the batch if it is still running
+        when its turn comes (giving that grant back), else starts the next one."""
         threads = self.threads_for(spec)
         if spec.parallel <= 1:
             await self._slots.acquire(threads)
@@ -108,19 +108,17 @@ class Scheduler:
         await batch.seats.acquire(1)
         try:
             async with batch.lock:
-                if batch.running and self._slots.waiting:
-                    await batch.drained.wait()
-                if not batch.running:
+                if not batch.running or self._slots.waiting:
                     await self._slots.acquire(threads)
+                    if batch.running:  # the batch outlived the wait: join it instead
+                        self._slots.release(threads)
                 batch.running += 1
-                batch.drained.clear()
             try:
                 yield
             finally:
                 batch.running -= 1
                 if not batch.running:
                     self._slots.release(threads)
-                    batch.drained.set()
         finally:
             batch.seats.release(1)
 
@@ -161,9 +159,11 @@ class Scheduler:
         previous = self._mean_run_s.get(model, seconds)
         self._mean_run_s[model] = 0.8 * previous + 0.2 * seconds
 
-    def _retry_after(self, model: str) -> int:
-        """Seconds until a slot is likely free: the queue times the mean run time, at least 1."""
-        estimate = self._mean_run_s.get(model, 1.0) * self._in_flight[model]
+    def _retry_after(self, spec: ModelSpec) -> int:
+        """Seconds until a slot is likely free: the queue times the mean run time over the
+        calls the model serves at once, at least 1."""
+        queued = self._in_flight[spec.name] / spec.parallel
+        estimate = self._mean_run_s.get(spec.name, 1.0) * queued
         return max(1, min(60, math.ceil(estimate)))
 
 
