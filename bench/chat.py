@@ -199,6 +199,61 @@ def fifth_turn_ttft(url: str) -> float:
     return turn(a, "Question 5: and what does a tuple do?")
 
 
+def prefix_cache_ttft(slots: int, cache_mib: int) -> float:
+    """In a fresh process, llama.cpp alone: TTFT of conversation A's fifth turn right after
+    conversation B's turn, with ``slots`` slots and a RAM prompt cache of ``cache_mib``."""
+    code = (
+        "import sys; sys.path.insert(0, 'bench'); import chat; "
+        f"chat._prefix_cache_child({slots}, {cache_mib})"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return float(output.splitlines()[-1])
+
+
+def _prefix_cache_child(slots: int, cache_mib: int) -> None:
+    import xllamacpp
+
+    from llmos.settings import Settings
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(Settings().models_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    params.n_ctx, params.n_parallel, params.use_jinja, params.verbosity = (
+        4096 * slots,
+        slots,
+        True,
+        -1,
+    )
+    params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
+    params.kv_unified, params.cache_ram_mib = False, cache_mib
+    server = xllamacpp.Server(params)
+    system = {"role": "system", "content": "You are a patient tutor of Python. " * 8}
+
+    def turn(history: list[dict], text: str) -> float:
+        history.append({"role": "user", "content": text})
+        started, first, pieces = time.perf_counter(), None, []
+
+        def on_chunk(chunk: dict) -> bool:
+            nonlocal first
+            for choice in chunk.get("choices", []):
+                if piece := choice.get("delta", {}).get("content"):
+                    first = first or time.perf_counter() - started
+                    pieces.append(piece)
+            return False
+
+        body = {"messages": history, "max_tokens": 16, "temperature": 0, "stream": True}
+        server.handle_chat_completions(body, on_chunk)
+        history.append({"role": "assistant", "content": "".join(pieces)})
+        return first
+
+    a, b = [system], [{"role": "system", "content": "You answer questions on history. " * 8}]
+    for number in range(1, 5):
+        turn(a, f"Question {number}: what does a Python list method number {number} do?")
+    turn(b, "Who was Charlemagne?")
+    print(turn(a, "Question 5: and what does a tuple do?"))
+
+
 def main() -> None:
     import openai
 
@@ -219,6 +274,7 @@ def main() -> None:
     with llmos_serve({"LLMOS_CHAT_SLOTS": "1"}) as (url, _, _pid):
         uncached = fifth_turn_ttft(url)
     http = llama_cpp_http(4)
+    prefix = {config: prefix_cache_ttft(*config) for config in ((4, 256), (1, 256), (1, 0))}
     print(f"{MODEL}, {MAX_TOKENS} tokens, temperature 0, 2 threads, median of {RUNS}")
     print(f"  direct xllamacpp : TTFT {base['ttft'] * 1000:7.1f} ms, {base['tok_s']:5.1f} tok/s")
     print(f"  through llmos    : TTFT {ttft * 1000:7.1f} ms, {rate:5.1f} tok/s")
@@ -233,6 +289,8 @@ def main() -> None:
     print(f"  4 clients, llmos vs llama.cpp's HTTP server: {aggregate[4] / http:.2f}x")
     print(f"  turn 5 TTFT after another conversation: {cached * 1000:.0f} ms with 4 slots, "
           f"{uncached * 1000:.0f} ms with 1")  # fmt: skip
+    cases = [f"{t * 1000:.0f} ms ({n} slots, cache {m} MiB)" for (n, m), t in prefix.items()]
+    print(f"  llama.cpp alone, turn 5 TTFT after another conversation: {', '.join(cases)}")
     print(f"  event loop       : {loop_ms:.2f} ms of CPU per streamed token")
     print(f"  server peak RSS  : {peak / 2**30:.2f} GiB")
 
