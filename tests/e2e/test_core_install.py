@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from PIL import Image
 
 from llmos.errors import install_extra
 from tests.conftest import llmos_serve
+from tests.media_corpus import wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -66,16 +66,6 @@ def core_server(core_python: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), "navy").save(out, "PNG")
-    return out.getvalue()
-
-
-def wav() -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(16000)
-        audio.writeframes(b"\0\0" * 16000)
     return out.getvalue()
 
 

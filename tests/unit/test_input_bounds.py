@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import struct
-import wave
 import zlib
 
 import numpy as np
@@ -22,6 +21,7 @@ from llmos.capabilities.vision.images import (
 from llmos.capabilities.vision.pdf import RENDER_LONG_SIDE, read_page
 from llmos.errors import InvalidRequest
 from tests.documents import bare_page_pdf
+from tests.media_corpus import wav as tone
 
 
 def png(width: int, height: int, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -101,15 +101,8 @@ def test_a_long_strip_is_shrunk_before_it_is_padded():
     assert tall.shape == (2000, 2000 // MAX_OCR_ASPECT + 1, 3)
 
 
-def wav(seconds: float, rate: int = 22050) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(rate)
-        tone = np.sin(np.arange(int(seconds * rate)) / 10) * 8000
-        file.writeframes(tone.astype(np.int16).tobytes())
-    return out.getvalue()
+def wav(seconds: float) -> bytes:
+    return tone(seconds, rate=22050)  # at another rate than Whisper's, so it is resampled
 
 
 def test_audio_is_decoded_to_16_khz_mono():

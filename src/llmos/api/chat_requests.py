@@ -7,9 +7,16 @@ not a string, malformed tool calls, response formats and JSON schemas llama.cpp 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from llmos.capabilities.chat.schemas import check_schema
 from llmos.errors import InvalidRequest
@@ -25,6 +32,18 @@ PART_TYPES = {
     "assistant": ("text",),
     "tool": ("text",),
 }
+
+
+def _checked(schema: Json) -> Json:
+    try:
+        check_schema(schema)
+    except InvalidRequest as error:
+        raise ValueError(error.message) from None
+    return schema
+
+
+# A JSON schema from a client (structured output, tool arguments), checked before llama.cpp
+JsonSchema = Annotated[Json, AfterValidator(_checked)]
 
 
 class FunctionCall(BaseModel):
@@ -112,12 +131,7 @@ class Sampling(BaseModel):
 class Function(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
-    parameters: Json | None = Field(None, description="A JSON schema for the arguments.")
-
-    @field_validator("parameters")
-    @classmethod
-    def _valid_schema(cls, parameters: Json | None) -> Json | None:
-        return _checked(parameters, "parameters")
+    parameters: JsonSchema | None = Field(None, description="A JSON schema for the arguments.")
 
 
 class Tool(BaseModel):
@@ -139,13 +153,8 @@ class JsonSchemaFormat(BaseModel):
 
     name: str | None = None
     description: str | None = None
-    schema_: Json | None = Field(None, alias="schema")
+    schema_: JsonSchema | None = Field(None, alias="schema")
     strict: bool | None = None
-
-    @field_validator("schema_")
-    @classmethod
-    def _valid_schema(cls, schema: Json | None) -> Json | None:
-        return _checked(schema, "schema")
 
 
 class ResponseFormat(BaseModel):
@@ -153,12 +162,7 @@ class ResponseFormat(BaseModel):
 
     type: Literal["text", "json_object", "json_schema"]
     json_schema: JsonSchemaFormat | None = None
-    schema_: Json | None = Field(None, alias="schema", description="llama.cpp's json_object")
-
-    @field_validator("schema_")
-    @classmethod
-    def _valid_schema(cls, schema: Json | None) -> Json | None:
-        return _checked(schema, "schema")
+    schema_: JsonSchema | None = Field(None, alias="schema", description="llama.cpp's json_object")
 
     @model_validator(mode="after")
     def _schema_when_asked(self) -> ResponseFormat:
@@ -167,15 +171,6 @@ class ResponseFormat(BaseModel):
         ):
             raise ValueError("type 'json_schema' needs 'json_schema': {'schema': {...}}.")
         return self
-
-
-def _checked(schema: Json | None, where: str) -> Json | None:
-    if schema is not None:
-        try:
-            check_schema(schema)
-        except InvalidRequest as error:
-            raise ValueError(f"{where}: {error.message}") from None
-    return schema
 
 
 class ChatRequest(Sampling):

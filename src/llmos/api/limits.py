@@ -97,14 +97,16 @@ def _is_json(request: Request) -> bool:
 
 def _problem_in(body: Any) -> str | None:
     """What is wrong with a parsed JSON body, if anything (iterative: any depth is safe)."""
-    stack: list[tuple[str, Any, int]] = [("body", body, 0)]
+    # each entry: (value, depth, where) with where = (parent's where, key), spelled out only
+    # for the message, so a big body costs no string per node
+    stack: list[tuple[Any, int, tuple | None]] = [(body, 0, None)]
     while stack:
-        path, value, depth = stack.pop()
+        value, depth, where = stack.pop()
         if isinstance(value, str):
             if _SURROGATE.search(value):
                 return (
-                    f"{path} holds a lone UTF-16 surrogate (such as \\ud800), which is not "
-                    "text. Send valid Unicode."
+                    f"{_spelled(where)} holds a lone UTF-16 surrogate (such as \\ud800), which is "
+                    "not text. Send valid Unicode."
                 )
             continue
         if not isinstance(value, dict | list):
@@ -114,6 +116,17 @@ def _problem_in(body: Any) -> str | None:
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
             if isinstance(key, str) and _SURROGATE.search(key):
-                return f"{path} has a key with a lone UTF-16 surrogate. Send valid Unicode."
-            stack.append((f"{path}.{key}", item, depth + 1))
+                return (
+                    f"{_spelled(where)} has a key with a lone UTF-16 surrogate. Send valid Unicode."
+                )
+            stack.append((item, depth + 1, (where, key)))
     return None
+
+
+def _spelled(where: tuple | None) -> str:
+    """``body.messages.0.content`` for a chain of (parent, key) pairs."""
+    keys = []
+    while where is not None:
+        where, key = where
+        keys.append(str(key))
+    return ".".join(["body", *reversed(keys)])

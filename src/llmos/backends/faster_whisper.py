@@ -93,9 +93,8 @@ def decode_audio(audio: BinaryIO) -> np.ndarray:
                 pieces.append(piece)
     except av.FFmpegError as error:
         raise InvalidRequest(
-            f"The file could not be decoded as audio or video ({error.strerror or error}). Send "
-            "a format FFmpeg "
-            "reads, e.g. WAV, MP3, FLAC, OGG, MP4."
+            f"The file could not be decoded as audio or video ({error.strerror or error}). "
+            "Send a format FFmpeg reads, e.g. WAV, MP3, FLAC, OGG, MP4."
         ) from None
     if decoded < MIN_SAMPLES:
         raise InvalidRequest(

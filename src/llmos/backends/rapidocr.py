@@ -35,7 +35,8 @@ def ocr_input(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     scale = min(1.0, MAX_OCR_SIDE / max(height, width))
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = opencv().resize(rgb, size, interpolation=opencv().INTER_AREA)
+        cv2 = opencv()
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         height, width = rgb.shape[:2]
     if max(height, width) <= MAX_OCR_ASPECT * min(height, width):
         return rgb, scale

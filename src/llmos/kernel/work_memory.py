@@ -1,7 +1,7 @@
 """Memory for the work requests do outside models: bodies, decoded images, rendered pages.
 
 The model manager admits model loads against the memory budget; this admits the rest. Without
-it, concurrent uploads each decoding a 40-megapixel image (~360 MB at the peak) could take the
+it, concurrent uploads each decoding a 40-megapixel image (~400 MB at the peak) could take the
 box down however small the budget. Two pools, so that no request can deadlock holding one and
 waiting for the other: request bodies are admitted first (by the body-size middleware), then,
 inside a request, pixels (decoded images, PDF renders), never the other way round.
