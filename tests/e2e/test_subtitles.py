@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,15 +49,50 @@ def test_a_video_gets_subtitles_with_the_spoken_words(llmos_server, video):
     assert "quarterly review" in srt and "region" in srt
 
 
-def test_translating_subtitles_says_it_is_not_available_yet(llmos_server, video):
+def test_subtitles_are_translated_cue_by_cue_with_their_timings(llmos_server, video):
     with video.open("rb") as file:
         response = httpx.post(
             f"{llmos_server}/v1/video/subtitles",
             files={"file": ("talk.mp4", file, "video/mp4")},
-            data={"translate_to": "fr"},
+            data={"translate_to": "pt-BR", "language": "en"},
+            timeout=300,
         )
-    assert response.status_code == 501
-    assert "no translation capability" in response.json()["error"]["message"]
+    assert response.status_code == 200, response.text
+    cues = response.text.strip().split("\n\n")
+    assert cues[0].startswith("1\n00:00:00,")
+    assert "revisão" in response.text.lower() and "review" not in response.text.lower()
+
+
+def test_an_unknown_subtitle_language_is_refused_before_any_work(llmos_server, video):
+    with video.open("rb") as file:
+        response = httpx.post(
+            f"{llmos_server}/v1/video/subtitles",
+            files={"file": ("talk.mp4", file, "video/mp4")},
+            data={"translate_to": "tlh"},
+        )
+    assert response.status_code == 400
+    assert "Supported: en (English)" in response.json()["error"]["message"]
+
+
+def test_the_cli_burns_chinese_subtitles_with_a_cjk_font(llmos_server, video, tmp_path):
+    srt = tmp_path / "talk.zh.srt"
+    command = [sys.executable, "-m", "llmos", "subtitle", str(video), "-o", str(srt)]
+    command += ["--translate-to", "zh", "--burn"]
+    env = {**os.environ, "LLMOS_URL": llmos_server}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = srt.read_text()
+    assert re.search(r"[\u4e00-\u9fff]{4}", text) and "00:00:00," in text, text
+    assert video.with_name("talk.subtitled.mp4").stat().st_size > 0
+    # with no CJK font, the burn is refused instead of drawing empty boxes
+    (tmp_path / "fonts.conf").write_text(
+        '<?xml version="1.0"?><fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir></fontconfig>'
+    )
+    env["FONTCONFIG_FILE"] = str(tmp_path / "fonts.conf")
+    video.with_name("talk.subtitled.mp4").unlink()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "fonts-noto-cjk" in done.stderr, done.stderr
+    assert not video.with_name("talk.subtitled.mp4").exists()
 
 
 def test_the_cli_writes_vtt_and_burns_the_subtitles_into_a_copy(llmos_server, video):

@@ -24,9 +24,12 @@ from llmos.api.routes import (
     embeddings,
     files,
     images,
+    libretranslate,
     system,
+    translate,
     video,
 )
+from llmos.fusion.translate import Translator
 from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel, default_registry
 from llmos.settings import Settings
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.conversations = ConversationStore(kernel.database)
     app.state.files = stored_files
     app.state.vision = Vision(kernel)
+    app.state.translator = Translator(kernel)
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)
@@ -70,6 +74,8 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(audio.router)
     app.include_router(video.router)
     app.include_router(images.router)
+    app.include_router(translate.router)
+    app.include_router(libretranslate.router)
     app.add_middleware(
         BodySizeLimit, max_upload_mb=settings.max_upload_mb, memory=kernel.work_memory.bodies
     )

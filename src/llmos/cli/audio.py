@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -92,7 +93,8 @@ def subtitle(
         str | None, typer.Option(help="Spoken language; detected if absent.")
     ] = None,
     translate_to: Annotated[
-        str | None, typer.Option(help="Subtitle language; only 'en' so far.")
+        str | None,
+        typer.Option(help="Subtitle language, e.g. zh (see GET /v1/translate/languages)."),
     ] = None,
     burn: Annotated[
         bool, typer.Option(help="Also write VIDEO.subtitled.mp4 with the subtitles drawn in.")
@@ -130,16 +132,29 @@ def subtitle(
 
 
 def _burn(video: Path, subtitles: Path, out: Path) -> None:
+    """Draw the subtitles into a copy of the video; refuse, writing nothing, when no installed
+    font has some of their characters (libass would draw empty boxes)."""
     with tempfile.TemporaryDirectory() as folder, atomic_target(out, suffix=".mp4") as partial:
         # a plain path: ffmpeg's filter syntax treats : , ' [ ] in file names specially
         plain = Path(folder) / f"subtitles{subtitles.suffix}"
         shutil.copyfile(subtitles, plain)
-        command = ["ffmpeg", "-nostdin", "-y", "-loglevel", "error", "-i", str(video)]
+        command = ["ffmpeg", "-nostdin", "-y", "-loglevel", "info", "-i", str(video)]
         command += ["-vf", f"subtitles={plain}", "-c:a", "aac", str(partial)]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
-            errors.print(f"[red]error:[/] ffmpeg failed: {escape(done.stderr.strip())}")
+            errors.print(f"[red]error:[/] ffmpeg failed: {escape(done.stderr.strip()[-2000:])}")
             raise typer.Exit(1)
+        missing = sorted(set(MISSING_GLYPH.findall(done.stderr)))
+        if missing:
+            glyphs = ", ".join(f"U+{code.upper().removeprefix('0X')}" for code in missing[:5])
+            errors.print(
+                f"[red]error:[/] no installed font can draw some of the subtitles' characters "
+                f"({glyphs}); for Chinese, Japanese and Korean: apt-get install fonts-noto-cjk"
+            )
+            raise typer.Exit(1)
+
+
+MISSING_GLYPH = re.compile(r"failed to find any fallback with glyph (0x[0-9A-Fa-f]+)")
 
 
 def _write_atomically(path: Path, text: str) -> None:

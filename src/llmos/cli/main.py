@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import audio, chat, evaluate, vision
+from llmos.cli import audio, chat, evaluate, translate, vision
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
@@ -40,6 +40,7 @@ app.command("caption")(vision.caption)
 app.command("ask")(vision.ask)
 app.command("ocr")(vision.ocr)
 app.command("detect")(vision.detect)
+app.command("translate")(translate.translate)
 app.add_typer(evaluate.app, name="eval")
 
 

@@ -64,7 +64,7 @@ class Registry:
 
 def default_registry() -> Registry:
     """Every capability that ships with llmos."""
-    from llmos.capabilities import chat, embed, speak, transcribe, vision
+    from llmos.capabilities import chat, embed, speak, transcribe, translate, vision
 
     return Registry(
         [
@@ -73,5 +73,6 @@ def default_registry() -> Registry:
             transcribe.CAPABILITY,
             speak.CAPABILITY,
             *vision.CAPABILITIES,
+            *translate.CAPABILITIES,
         ]
     )

@@ -200,6 +200,19 @@ class LlmosClient:
         data = {key: value for key, value in data.items() if value}
         return self._upload("/v1/video/subtitles", video, data)
 
+    def translate(
+        self,
+        text: str | list[str],
+        target: str,
+        *,
+        source: str | None = None,
+        format: str = "text",
+        glossary: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """``text`` (same shape as given), ``source``, ``target``, ``engine`` and ``quality``."""
+        body = _present(text=text, target=target, source=source, glossary=glossary)
+        return self._call("POST", "/v1/translate", json={**body, "format": format})
+
     def image_facts(self, image: Path) -> dict[str, Any]:
         """What the image experts saw: labels, objects, faces, text lines, colours."""
         return json.loads(self._upload("/v1/images/facts", image, {}))

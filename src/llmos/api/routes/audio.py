@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Annotated
 
@@ -91,7 +92,10 @@ async def transcription_response(
     response_format: str,
     *,
     stream: bool = False,
+    then: Callable[[Transcription], Awaitable[Transcription]] | None = None,
 ) -> Response:
+    """The transcription of ``upload`` in ``response_format``; ``then`` (not with ``stream``)
+    may rework it first, e.g. translate its segments."""
     if response_format not in FORMATS:
         raise InvalidRequest(
             f"response_format {response_format!r} is not supported; "
@@ -132,6 +136,8 @@ async def transcription_response(
         return await stream_job(request, start, chunks=lambda event: [event], finish=finish)
 
     result = await unless_disconnected(request, kernel.run(spec, job()))
+    if then is not None:
+        result = await unless_disconnected(request, then(result))
     body = render(result, response_format)
     if isinstance(body, dict):
         return JSONResponse(body)

@@ -1,0 +1,119 @@
+"""LibreTranslate's API on llmos's translator: ``POST /translate``, ``POST /detect``,
+``GET /languages``, so tools written for LibreTranslate work unchanged.
+
+Requests come as JSON or as a form, as LibreTranslate accepts them; errors answer in its shape,
+``{"error": "..."}``. Only the mapping lives here; the translating is ``fusion.translate``'s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llmos.api.disconnect import unless_disconnected
+from llmos.api.routes.translate import get_translator
+from llmos.errors import InvalidRequest, LlmosError
+from llmos.fusion.translate import Translator
+
+router = APIRouter(tags=["libretranslate"])
+
+
+class LibreTranslateRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # api_key, alternatives, secret: not used
+
+    q: str | list[str] = Field(description="A text or a list of texts.")
+    source: str = Field("auto", max_length=16, description="A language code, or 'auto'.")
+    target: str = Field(max_length=16)
+    format: str = Field("text", description="'text'; 'html' is not supported.")
+
+
+class DetectRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: str
+
+
+class LibreLanguage(BaseModel):
+    code: str
+    name: str
+    targets: list[str]
+
+
+@router.post("/translate")
+async def translate(
+    request: Request, translator: Translator = Depends(get_translator)
+) -> JSONResponse:
+    """LibreTranslate's translate: ``translatedText`` in the shape of ``q``."""
+    try:
+        body = await _body(request, LibreTranslateRequest)
+        if body.format != "text":
+            raise InvalidRequest(f"format {body.format!r} is not supported; send 'text'.")
+        texts = [body.q] if isinstance(body.q, str) else body.q
+        result = await unless_disconnected(
+            request, translator.translate(texts, source=body.source, target=body.target)
+        )
+    except LlmosError as error:
+        return JSONResponse({"error": error.message}, status_code=error.status)
+    answer: dict[str, Any] = {
+        "translatedText": result.texts[0] if isinstance(body.q, str) else list(result.texts)
+    }
+    if body.source == "auto":
+        detected = {"confidence": 100.0, "language": result.source}
+        answer["detectedLanguage"] = (
+            detected if isinstance(body.q, str) else [detected] * len(texts)
+        )
+    return JSONResponse(answer)
+
+
+@router.post("/detect")
+async def detect(
+    request: Request, translator: Translator = Depends(get_translator)
+) -> JSONResponse:
+    """LibreTranslate's detect: the most likely language, with a confidence in percent."""
+    try:
+        body = await _body(request, DetectRequest)
+        found = await translator.identify(body.q)
+    except LlmosError as error:
+        return JSONResponse({"error": error.message}, status_code=error.status)
+    return JSONResponse(
+        [{"confidence": round(found.confidence * 100, 1), "language": found.language}]
+    )
+
+
+@router.get("/languages", response_model=list[LibreLanguage])
+async def languages(translator: Translator = Depends(get_translator)) -> list[LibreLanguage]:
+    """Every language with the languages it translates into."""
+    targets: dict[str, list[str]] = {code: [] for code in translator.table.languages}
+    for route in translator.table.pairs():
+        targets[route.source].append(route.target)
+    return [
+        LibreLanguage(code=code, name=name, targets=targets[code])
+        for code, name in translator.table.languages.items()
+        if targets[code]
+    ]
+
+
+async def _body(request: Request, model: type[BaseModel]) -> Any:
+    """The request as JSON or as a form, checked against ``model``."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = await request.json()
+        except ValueError:
+            raise InvalidRequest("The body is not valid JSON.") from None
+    else:
+        form = await request.form()
+        data = {
+            key: form.getlist(key) if key == "q" and len(form.getlist(key)) > 1 else form[key]
+            for key in form
+        }
+    if not isinstance(data, dict):
+        raise InvalidRequest("The body must be a JSON object or a form.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"]) or "body"
+        raise InvalidRequest(f"Invalid request: {where}: {problem['msg']}") from None
