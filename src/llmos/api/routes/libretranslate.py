@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmos.api.disconnect import unless_disconnected
+from llmos.api.errors import ERROR_RESPONSES, ErrorResponse
 from llmos.api.routes.translate import get_translator
 from llmos.errors import InvalidRequest, LlmosError
 from llmos.fusion.translate import Translator
@@ -36,13 +37,25 @@ class DetectRequest(BaseModel):
     q: str
 
 
+class LibreError(BaseModel):
+    error: str = Field(description="What went wrong, as LibreTranslate words its errors.")
+
+
+# Errors found in the request's body answer in LibreTranslate's shape; those found before it
+# (API key, body size, JSON nesting) and internal ones answer in llmos's usual shape.
+LIBRE_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {**ERROR_RESPONSES[code], "model": LibreError | ErrorResponse}
+    for code in (400, 413, 500, 501, 503)
+}
+
+
 class LibreLanguage(BaseModel):
     code: str
     name: str
     targets: list[str]
 
 
-@router.post("/translate")
+@router.post("/translate", responses=LIBRE_ERRORS)
 async def translate(
     request: Request, translator: Translator = Depends(get_translator)
 ) -> JSONResponse:
@@ -56,7 +69,7 @@ async def translate(
             request, translator.translate(texts, source=body.source, target=body.target)
         )
     except LlmosError as error:
-        return JSONResponse({"error": error.message}, status_code=error.status)
+        return libre_error(error)
     answer: dict[str, Any] = {
         "translatedText": result.texts[0] if isinstance(body.q, str) else list(result.texts)
     }
@@ -68,7 +81,7 @@ async def translate(
     return JSONResponse(answer)
 
 
-@router.post("/detect")
+@router.post("/detect", responses=LIBRE_ERRORS)
 async def detect(
     request: Request, translator: Translator = Depends(get_translator)
 ) -> JSONResponse:
@@ -77,7 +90,7 @@ async def detect(
         body = await _body(request, DetectRequest)
         found = await translator.identify(body.q)
     except LlmosError as error:
-        return JSONResponse({"error": error.message}, status_code=error.status)
+        return libre_error(error)
     return JSONResponse(
         [{"confidence": round(found.confidence * 100, 1), "language": found.language}]
     )
@@ -94,6 +107,12 @@ async def languages(translator: Translator = Depends(get_translator)) -> list[Li
         for code, name in translator.table.languages.items()
         if targets[code]
     ]
+
+
+def libre_error(error: LlmosError) -> JSONResponse:
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return JSONResponse({"error": error.message}, status_code=error.status, headers=headers)
 
 
 async def _body(request: Request, model: type[BaseModel]) -> Any:
