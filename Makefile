@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/asr.py
 	$(BIN)/python bench/tts.py
 	$(BIN)/python bench/vision.py
+	$(BIN)/python bench/translate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -162,18 +162,20 @@ def words(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
-async def speech(kernel: Kernel, translator: Translator, count: int) -> None:
+async def speech(
+    kernel: Kernel, translator: Translator, count: int, split: str = "check", only: str = ""
+) -> None:
     """Whisper base on the people reading the stamps' descriptions (check half): WER per
     language, and for French and Spanish the chrF of speech -> English, by Whisper's own
     translate task and by transcribing then translating with llmos's route."""
     import jiwer
 
     spec = kernel.registry.resolve("transcribe", None)
-    for locale in ("fr", "es", "ru", "ca", "ro", "bg"):
+    for locale in only.split(",") if only else ("fr", "es", "ru", "ca", "ro", "bg"):
         clips = [
             (stamp, stamp.recordings[locale])
             for stamp in tuxpaint.stamps()
-            if stamp.split == "check" and locale in stamp.recordings
+            if stamp.split == split and locale in stamp.recordings
         ]
         clips = random.Random(0).sample(clips, min(count, len(clips)))
         references, heard, raw, english, heard_english, seconds = [], [], [], [], [], 0.0
@@ -265,6 +267,8 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=60, help="sentences per direction")
     parser.add_argument("--write-routes", action="store_true")
     parser.add_argument("--speech", action="store_true", help="Whisper on the recordings")
+    parser.add_argument("--split", default="check", help="--speech: tune or check")
+    parser.add_argument("--languages", default="", help="--speech: e.g. fr,es")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--table", type=Path, help="print the table of rows saved with --json")
     args = parser.parse_args()
@@ -284,7 +288,7 @@ async def main() -> None:
                 await tune(translator, args.count)
                 return
             if args.speech:
-                await speech(kernel, translator, args.count)
+                await speech(kernel, translator, args.count, args.split, args.languages)
                 return
             rows = await check(translator, args.count)
         finally:

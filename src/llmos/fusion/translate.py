@@ -98,10 +98,10 @@ class Translator:
         done, usage, cached = await self._translate(protected, route)
         restored = [p.restore(t) for p, t in zip(protected, done, strict=True)]
         lost = [i for i, r in enumerate(restored) if r is None]
-        if lost:  # an engine dropped a placeholder: translate those sentences bare instead
+        if lost:  # an engine dropped a placeholder: translate those sentences as they are
             log.info("%d sentences lost a placeholder; translated without them", len(lost))
-            bare = [protect(sentences[i]) for i in lost]
-            again, more, _ = await self._translate([Protected(b.text, ()) for b in bare], route)
+            bare = [Protected(sentences[i], ()) for i in lost]
+            again, more, _ = await self._translate(bare, route)
             usage = _add(usage, more)
             for i, text in zip(lost, again, strict=True):
                 restored[i] = text

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from llmos.api.deps import get_kernel
-from llmos.api.routes.audio import transcription_response
+from llmos.api.routes.audio import OPENAI_NAMES, transcription_response
 from llmos.api.routes.translate import get_translator
-from llmos.capabilities.transcribe import TranscribeOptions, Transcription
+from llmos.capabilities.transcribe import TranscribeOptions, Transcription, transcribe
 from llmos.errors import InvalidRequest
 from llmos.fusion.translate import Translator
 from llmos.kernel import Kernel
@@ -34,19 +34,42 @@ async def create_subtitles(
     translator: Translator = Depends(get_translator),
 ) -> Response:
     """SRT or WebVTT subtitles of the speech in a video, timed per segment; with
-    ``translate_to``, each cue translated (Whisper's own translation for English)."""
+    ``translate_to``, each cue translated. Into English, speech in a language llmos translates is
+    transcribed, then translated by its route (chrF 31.3 against Whisper's own translation's 23.8
+    on French, tuning half of the stamps' recordings); other speech uses Whisper's."""
     if response_format not in ("srt", "vtt"):
         raise InvalidRequest("response_format must be 'srt' or 'vtt' for subtitles.")
     target = translator.table.code(translate_to, "translate_to") if translate_to else None
-    options = TranscribeOptions(language=language, translate=target == "en")
+    whisper_translates = (
+        target == "en" and language is not None and not _known(translator, language)
+    )
+    options = TranscribeOptions(language=language, translate=whisper_translates)
     then = None
-    if target not in (None, "en"):
+    if target is not None and not whisper_translates:
 
         async def then(result: Transcription) -> Transcription:
+            if target == "en" and not _known(translator, result.language):
+                return await _whisper_translation(kernel, file, model, language)
             return await translated(translator, result, target)
 
     return await transcription_response(
         request, kernel, file, model, options, response_format, then=then
+    )
+
+
+def _known(translator: Translator, language: str) -> bool:
+    return language.lower().split("-")[0] in translator.table.languages
+
+
+async def _whisper_translation(
+    kernel: Kernel, upload: UploadFile, model: str | None, language: str | None
+) -> Transcription:
+    """The upload again, through Whisper's own translation into English."""
+    spec = kernel.registry.resolve("transcribe", None if model in OPENAI_NAMES else model)
+    options = TranscribeOptions(language=language, translate=True)
+    await upload.seek(0)
+    return await kernel.run(
+        spec, lambda whisper, stop: transcribe(whisper, upload.file, options=options, stop=stop)
     )
 
 
