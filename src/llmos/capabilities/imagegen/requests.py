@@ -1,0 +1,172 @@
+"""What kind of picture a prompt asks for (by rules), and what the chat LLM is asked to extract.
+
+The research probe found the 1.5B model good at filling parameters from a prompt and bad at
+choosing among templates (7 of 7 free-form scenes came back as the first option), so the kind
+is chosen by keywords here, in English and Chinese, and the model only fills a JSON schema.
+Numbers, times and countries are also read by rules where the prompt states them plainly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from llmos.capabilities.imagegen.scene import POSITIONS, SIZES
+
+KINDS = ("pie chart", "line chart", "bar chart", "clock", "flag", "scene")
+_KEYWORDS = {
+    "pie chart": r"\bpie\b|饼图|饼状图",
+    "line chart": r"\bline (chart|graph|plot)\b|折线",
+    "bar chart": r"\b(bar|chart|graph|histogram|plot)s?\b|柱状图|条形图|图表",
+    "clock": r"\bclock\b|\bo'?clock\b|\bwatch face\b|时钟|钟表|点钟",
+    "flag": r"\bflags?\b|国旗|旗帜",
+}
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:[.,]\d+)?(?![A-Za-z0-9_.])")
+MAX_ITEMS = 24
+BACKGROUND_WORDS = {
+    "sea": r"\b(sea|ocean|lake|river|waves?)\b|海|湖|河",
+    "beach": r"\bbeach\b|海滩|沙滩",
+    "night": r"\b(night|midnight|stars)\b|夜",
+    "space": r"\b(space|galaxy|planet)\b|太空|宇宙",
+    "snow": r"\b(snow|snowy|winter)\b|雪|冬",
+    "desert": r"\bdesert\b|沙漠",
+    "room": r"\b(room|table|kitchen|desk|indoors?|inside)\b|房间|桌|厨房|室内",
+    "city": r"\b(city|street|town)\b|城市|街",
+    "grass": r"\b(grass|field|park|meadow|garden|forest|farm|hill)\b|草|公园|田|花园|森林",
+    "sky": r"\b(sky|clouds?|flying|fly)\b|天空|飞",
+}
+
+
+def kind_of(prompt: str) -> str:
+    """The template a prompt asks for; "scene" when no keyword names one."""
+    text = prompt.lower()
+    for kind, pattern in _KEYWORDS.items():
+        if re.search(pattern, text):
+            return kind
+    return "scene"
+
+
+def background_of(prompt: str) -> str:
+    text = prompt.lower()
+    for background, pattern in BACKGROUND_WORDS.items():
+        if re.search(pattern, text):
+            return background
+    return "plain"
+
+
+def numbers_in(prompt: str) -> list[float]:
+    return [float(n.replace(",", ".")) for n in NUMBER.findall(prompt)]
+
+
+def clock_time(prompt: str) -> tuple[int, int] | None:
+    """The time a prompt states as 3:30, 3 o'clock, 3 pm or 3点(半), else None."""
+    text = prompt.lower()
+    if match := re.search(r"\b(\d{1,2}):(\d{2})\b", text):
+        hour, minute = int(match[1]), int(match[2])
+    elif match := re.search(r"\b(\d{1,2})\s*(o'?clock|am|pm|a\.m\.|p\.m\.)", text):
+        hour, minute = int(match[1]), 0
+    elif match := re.search(r"(\d{1,2})\s*点\s*(半|(\d{1,2})\s*分)?", text):
+        hour = int(match[1])
+        minute = 30 if match[2] == "半" else int(match[3] or 0)
+    else:
+        return None
+    return (hour, minute) if hour < 24 and minute < 60 else None
+
+
+def _schema_request(system: str, prompt: str, schema: dict[str, Any], tokens: int) -> dict:
+    return {
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
+        "temperature": 0,
+        "max_tokens": tokens,
+        "response_format": {"type": "json_schema", "json_schema": {"schema": schema}},
+    }
+
+
+def chart_request(prompt: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "maxLength": 60},
+            "labels": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 24},
+                "maxItems": MAX_ITEMS,
+            },
+            "values": {"type": "array", "items": {"type": "number"}, "maxItems": MAX_ITEMS},
+        },
+        "required": ["title", "labels", "values"],
+        "additionalProperties": False,
+    }
+    system = (
+        "Read a chart request. Reply with JSON: a short title, and the labels and numbers the "
+        "request gives, in its order, one number per label. Keep the request's language."
+    )
+    return _schema_request(system, prompt, schema, 300)
+
+
+def clock_request(prompt: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "hour": {"type": "integer", "minimum": 0, "maximum": 23},
+            "minute": {"type": "integer", "minimum": 0, "maximum": 59},
+        },
+        "required": ["hour", "minute"],
+        "additionalProperties": False,
+    }
+    system = "Read the time a clock should show. Reply with JSON: hour and minute."
+    return _schema_request(system, prompt, schema, 40)
+
+
+def country_request(prompt: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {"country": {"type": "string", "maxLength": 60}},
+        "required": ["country"],
+        "additionalProperties": False,
+    }
+    system = "Which country's flag is asked for? Reply with JSON: its English name."
+    return _schema_request(system, prompt, schema, 40)
+
+
+def scene_request(prompt: str) -> dict[str, Any]:
+    thing = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 40},
+            "count": {"type": "integer", "minimum": 1, "maximum": 12},
+            "colour": {"type": "string", "maxLength": 20},
+            "size": {"enum": list(SIZES)},
+            "position": {"enum": list(POSITIONS)},
+            "on": {"type": "string", "maxLength": 40},
+        },
+        "required": ["name", "count", "colour", "size", "position", "on"],
+        "additionalProperties": False,
+    }
+    schema = {
+        "type": "object",
+        "properties": {
+            "objects": {"type": "array", "items": thing, "maxItems": 8},
+            "caption": {"type": "string", "maxLength": 80},
+        },
+        "required": ["objects", "caption"],
+        "additionalProperties": False,
+    }
+    system = (
+        "List the things a picture request names. For each: name = an English singular noun "
+        "(translate other languages), count = how many (1 if not said), colour = the colour "
+        'word given for it or "", size = medium unless said, position = sky for things in the '
+        'sky, else auto unless said, on = the thing it stands on when the request says "on", '
+        'else "". Places such as sea, sky, grass or room are not things. caption = words the '
+        'request asks to write in the picture, else "". Only things the request names.'
+    )
+    return _schema_request(system, prompt, schema, 400)
+
+
+def read_json(content: str) -> dict[str, Any]:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
