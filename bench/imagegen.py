@@ -2,10 +2,11 @@
 recognises back in each picture (objects and their counts by the detector and classifier,
 numbers and words by OCR), with a contact sheet for a person to judge.
 
-    python bench/imagegen.py [--sheet contact.png]
+    python bench/imagegen.py [--split check|tune] [--sheet contact.png]
 
-The prompts and what each should show (``bench/data/imagegen_prompts.json``) were written before
-any picture was drawn; nothing here was tuned on them. Runs in-process on the real kernel.
+The prompts and what each should show are in ``bench/data/imagegen_prompts.json``: a tuning
+split, whose pictures the layout rules were fixed on, and a check split written afterwards and
+reported. Runs in-process on the real kernel.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from llmos.capabilities.imagegen.icons import library
 from llmos.errors import InvalidRequest
 from llmos.fusion.imagegen import Composer
 from llmos.fusion.vision import Vision
@@ -57,17 +59,38 @@ def recognised(case: dict, facts) -> tuple[int, int]:
     return found, expected
 
 
+def composed_as_asked(case: dict, drawn: tuple[str, ...]) -> tuple[int, int]:
+    """(objects placed with the asked count, objects asked): the composer's own scene graph
+    against the prompt's, by icon (so "猫" and "cat" are the same thing)."""
+    icons = library()
+    placed: dict[str, int] = {}
+    for entry in drawn:
+        words = entry.split(" on the ")[0].split()
+        count = int(words.pop(0)) if words and words[0].isdigit() else 1
+        icon = icons.find(" ".join(words))
+        if icon is not None:
+            placed[icon.name] = placed.get(icon.name, 0) + count
+    asked = case.get("objects", {})
+    right = 0
+    for name, count in asked.items():
+        icon = icons.find(name)
+        right += icon is not None and placed.get(icon.name) == count
+    return right, len(asked)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sheet", type=Path, default=Path("imagegen-contact-sheet.png"))
+    parser.add_argument("--split", default="check", help="check (reported) or tune")
     args = parser.parse_args()
-    cases = json.loads(PROMPTS.read_text())["prompts"]
+    cases = [c for c in json.loads(PROMPTS.read_text())["prompts"] if c["split"] == args.split]
     with tempfile.TemporaryDirectory() as home:
         kernel = Kernel(Settings(home=home, models_dir=Settings().models_dir), default_registry())
         await kernel.start()
         composer, vision = Composer(kernel), Vision(kernel)
         await composer.imagine("a clock at 1:00", size=64)  # loads nothing heavy; warms caches
         seconds, found, expected, refused_right, thumbs = [], 0, 0, 0, []
+        as_asked = [0, 0]
         by_kind: dict[str, list[int]] = {}
         try:
             for case in cases:
@@ -82,6 +105,9 @@ async def main() -> None:
                 seconds.append(time.perf_counter() - started)
                 facts = await vision.facts(picture.png, "generated")
                 hit, wanted = recognised(case, facts)
+                if picture.kind == "scene":
+                    right, asked = composed_as_asked(case, picture.drawn)
+                    as_asked = [as_asked[0] + right, as_asked[1] + asked]
                 found, expected = found + hit, expected + wanted
                 tally = by_kind.setdefault(picture.kind, [0, 0])
                 tally[0], tally[1] = tally[0] + hit, tally[1] + wanted
@@ -101,6 +127,7 @@ async def main() -> None:
     )
     for kind, (hit, wanted) in sorted(by_kind.items()):
         print(f"  {kind}: {hit}/{wanted}")
+    print(f"scene objects placed with the asked count: {as_asked[0]}/{as_asked[1]}")
     contact_sheet(thumbs, args.sheet)
     print(f"contact sheet: {args.sheet}")
 

@@ -95,19 +95,24 @@ def compose(scene: Scene, icons: IconLibrary, size: int, *, variant: int = 0) ->
             continue
         parts += _row(icon, thing, (x0 + x1) / 2, ground_y, x1 - x0, size, placed)
         drawn.append(_said(thing))
+    areas: dict[str, list[tuple[SceneObject, Icon]]] = {}  # sky, water, or a prop's name
     for thing, icon in groups:
-        where = _place((thing, icon), scene)
-        if icon is None or (where == "ground" and thing.on not in PROPS):
-            continue
-        if thing.on in props:
-            x, y, width = props[thing.on]
-        elif where == "water":
-            x, y, width = _third(thing, size, variant), size * (horizon + 0.12), size * 0.45
-        else:  # the sky
-            x, y, width = _third(thing, size, variant), size * horizon * 0.45, size * 0.4
-            y = max(y, size * SIZES.get(thing.size, 0.2) * 0.6)
-        parts += _row(icon, thing, x, y, width, size, placed)
-        drawn.append(_said(thing) + (f" on the {thing.on}" if thing.on in props else ""))
+        where = thing.on if thing.on in props else _place((thing, icon), scene)
+        if icon is not None and where != "ground":
+            areas.setdefault(where, []).append((thing, icon))
+    for where, members in areas.items():
+        if where in props:  # side by side along the table's top
+            x, y, width = props[where]
+            share = width / len(members)
+            slots = [(x - width / 2 + share * i, x - width / 2 + share * (i + 1))
+                     for i in range(len(members))]  # fmt: skip
+        else:
+            slots = _slots(members, size, variant + 1)  # not straight above the ground's
+            y = size * (horizon + 0.12) if where == "water" else size * horizon * 0.45
+        for (thing, icon), (x0, x1) in zip(members, slots, strict=True):
+            base = y if where != "sky" else max(y, size * SIZES.get(thing.size, 0.2) * 0.6)
+            parts += _row(icon, thing, (x0 + x1) / 2, base, (x1 - x0), size, placed)
+            drawn.append(_said(thing) + (f" on the {thing.on}" if where in props else ""))
     if scene.caption:
         colour = "#ffffff" if scene.background in ("night", "space") else "#222222"
         parts.append(
@@ -126,7 +131,8 @@ def shows_colour(icon: Icon, colour: str) -> bool:
     colour = {"gray": "grey"}.get(colour.lower().strip(), colour.lower().strip())
     if colour in icon.label:
         return True
-    fills = re.findall(r'fill="#([0-9a-fA-F]{6})"', icon.body)
+    found = re.findall(r'fill="#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})"', icon.body)
+    fills = [f if len(f) == 6 else "".join(c * 2 for c in f) for f in found]
     return colour in {_colour_name(f) for f in fills}
 
 
@@ -148,8 +154,8 @@ def _colour_name(hex_colour: str) -> str:
 
 
 def _place(group: tuple[SceneObject, Icon | None], scene: Scene) -> str:
-    thing, icon = group
-    if thing.position == "sky" or (icon is not None and icon.name in SKY_THINGS):
+    _thing, icon = group  # the model's "sky" is not trusted: trees and snowmen landed there
+    if icon is not None and icon.name in SKY_THINGS:
         return "sky"
     if icon is not None and icon.name in WATER_THINGS and scene.background in ("sea", "beach"):
         return "water"
@@ -159,12 +165,6 @@ def _place(group: tuple[SceneObject, Icon | None], scene: Scene) -> str:
 def _said(thing: SceneObject) -> str:
     colour = f"{thing.colour} " if thing.colour else ""
     return f"{thing.count} {colour}{thing.name}" if thing.count > 1 else f"{colour}{thing.name}"
-
-
-def _third(thing: SceneObject, size: int, variant: int) -> float:
-    shares = {"left": 0.22, "center": 0.5, "right": 0.78}
-    default = (0.78, 0.25, 0.6)[variant % 3]
-    return size * shares.get(thing.position, default)
 
 
 def _slots(groups, size: int, variant: int) -> list[tuple[float, float]]:
