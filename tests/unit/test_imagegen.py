@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from llmos.capabilities.imagegen import templates
-from llmos.capabilities.imagegen.icons import library
+from llmos.capabilities.imagegen.icons import countries_in, flags, library
 from llmos.capabilities.imagegen.requests import background_of, clock_time, kind_of, numbers_in
 from llmos.capabilities.imagegen.scene import Scene, SceneObject, compose
 from llmos.capabilities.imagegen.svg import render, sanitise
@@ -152,3 +152,28 @@ def test_the_models_names_lose_counts_and_colours():
 def test_words_find_their_icons(words, icon):
     found = library().find(words)
     assert found is not None and found.name == icon
+
+
+def test_thousands_separators_are_read_and_plain_words_are_not_charts():
+    assert numbers_in("Q1 1,200, Q2 3,400 and 2,500,000 and 3.5") == [1200, 3400, 2500000, 3.5]
+    assert kind_of("a chocolate bar on a table") == "scene"
+    assert kind_of("a garden plot with flowers") == "scene"
+    assert kind_of("a bar graph of visits: A 1, B 2") == "bar chart"
+
+
+def test_countries_are_found_as_whole_words_in_order_and_regions_are_not_flags():
+    names = flags()
+    assert countries_in("flags of Japan and Brazil", names) == ["japan", "brazil"]
+    assert countries_in("South Korea's flag", names) == ["south korea"]
+    assert countries_in("中国国旗", names) == ["中国"]
+    assert countries_in("a flag of peace", names) == []  # not the East African Community
+
+
+def test_pie_slices_of_huge_numbers_still_draw():
+    svg = templates.pie_chart(["a", "b"], [1e12, 3e12], "Big", SIZE)
+    assert "nan" not in svg and "inf" not in svg
+
+
+def test_control_characters_in_words_do_not_break_the_svg():
+    svg = templates.bar_chart(["a\x01b"], [1], "t\x00itle\x1f", SIZE)
+    assert len(render(svg, width=64, height=64)) > 0

@@ -113,3 +113,23 @@ def test_a_lost_placeholder_is_noticed():
 def test_only_text_with_letters_needs_translating():
     assert not has_words("ZX0Q, 3.14 — !")
     assert has_words("ZX0Q runs") and has_words("你好")
+
+
+def test_traditional_chinese_is_refused_rather_than_answered_in_simplified(table):
+    with pytest.raises(InvalidRequest, match="Simplified Chinese only"):
+        table.code("zh-TW", "target")
+
+
+def test_glossary_terms_in_other_scripts_match_whole_words_only():
+    assert protect("некоторые кот", [("кот", "Kater")]).text == "некоторые ZX0Q"
+    assert protect("Cafés and Café", [("Café", "X")]).text == "Cafés and ZX0Q"
+
+
+def test_a_sentence_that_already_holds_a_placeholder_token_is_left_alone():
+    kept = protect("Use ZX0Q and `x`.")
+    assert kept.spans == () and kept.restore("Nutze ZX0Q und `x`.") == "Nutze ZX0Q und `x`."
+
+
+def test_many_spans_come_back_in_one_pass():
+    kept = protect("a " * 5000, [("a", "b")])
+    assert len(kept.spans) == 5000 and kept.restore(kept.text) == "b " * 5000

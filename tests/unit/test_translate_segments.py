@@ -418,3 +418,9 @@ def test_too_many_sentences_are_refused():
 @pytest.mark.parametrize("text", ["." * 99_999, "!?" * 49_999, "a.b" * 33_000 + " ", "。" * 99_999])
 def test_long_runs_of_marks_segment_quickly(text):
     assert segment(text).fill(segment(text).sentences) == text
+
+
+@pytest.mark.parametrize("text", ["1\rgarbage", "12\x85bad", "1\u2028x"])
+def test_srt_with_other_line_breaks_is_a_400_not_a_crash(text):
+    with pytest.raises(InvalidRequest, match="does not parse"):
+        segment(text, "srt")

@@ -140,7 +140,7 @@ def _burn(video: Path, subtitles: Path, out: Path) -> None:
         shutil.copyfile(subtitles, plain)
         command = ["ffmpeg", "-nostdin", "-y", "-loglevel", "info", "-i", str(video)]
         command += ["-vf", f"subtitles={plain}", "-c:a", "aac", str(partial)]
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
         if done.returncode != 0:
             errors.print(f"[red]error:[/] ffmpeg failed: {escape(done.stderr.strip()[-2000:])}")
             raise typer.Exit(1)

@@ -9,6 +9,7 @@ not (``Picture.not_drawn``). Rendering takes a CPU slot like any other heavy wor
 
 from __future__ import annotations
 
+import math
 import re
 from functools import partial
 from typing import Any
@@ -84,8 +85,10 @@ class Composer:
         values = [float(x) for x in asked.get("values", []) if isinstance(x, int | float)]
         stated = asks.numbers_in(prompt)
         missing: list[str] = []
-        if stated and not set(values) <= set(stated):  # the model misread: the prompt decides
+        if stated and (not values or not set(values) <= set(stated)):  # the prompt decides
             values = stated[: asks.MAX_ITEMS]
+        if any(not math.isfinite(v) or abs(v) > asks.MAX_VALUE for v in values):
+            raise InvalidRequest(f"A chart's numbers must be at most {asks.MAX_VALUE:g} in size.")
         if not values:
             raise CannotDraw("The prompt gives no numbers to chart; list them, e.g. 'A 3, B 5'.")
         if not stated:
@@ -113,18 +116,17 @@ class Composer:
 
     async def _flag(self, prompt: str, size: int, n: int) -> list[Drawing]:
         names = await self.kernel.compute(icon_sets.flags)
-        text = prompt.lower()
-        found = [name for name in names if len(name) > 2 and name in text]
+        found = await self.kernel.compute(icon_sets.countries_in, prompt, names)
         if not found:
             asked = asks.read_json(await self._chat(asks.country_request(prompt)))
-            country = str(asked.get("country", "")).lower().strip()
+            country = icon_sets.key(str(asked.get("country", "")))
             found = [country] if country in names else []
             if not found:
                 raise CannotDraw(f"llmos has no flag for {country or 'that country'!r}.")
-        name = max(found, key=len)
+        name, others = found[0], found[1:]
         flag = await self.kernel.compute(icon_sets.flag_svg, names[name])
-        svg = _framed(flag, size)
-        return [(svg, (f"the flag of {name.title()}",), ())] * n
+        missing = tuple(f"the flag of {other.title()} (one flag per picture)" for other in others)
+        return [(_framed(flag, size), (f"the flag of {name.title()}",), missing)] * n
 
     async def _scene(self, prompt: str, size: int, n: int) -> list[Drawing]:
         asked = asks.read_json(await self._chat(asks.scene_request(prompt)))

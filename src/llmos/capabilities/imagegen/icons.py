@@ -36,11 +36,11 @@ class IconLibrary:
 
     def find(self, words: str) -> Icon | None:
         """The icon for ``words`` (English or Chinese), or None."""
-        key = _key(words)
-        head = key.split(" ")[-1]
-        forms = dict.fromkeys((key, _singular(key), head, _singular(head)))
+        whole = key(words)
+        head = whole.split(" ")[-1]
+        forms = dict.fromkeys((whole, _singular(whole), head, _singular(head)))
         found = [
-            (rank + 50 * (form == head and head != key), name)  # a whole phrase beats its head
+            (rank + 50 * (form == head and head != whole), name)  # a whole phrase beats its head
             for form in forms
             for rank, name in self.by_words.get(form, ())
         ]
@@ -59,7 +59,7 @@ def library(folder: Path = VENDOR) -> IconLibrary:
     by_words: dict[str, list[tuple[int, str]]] = {}
 
     def add(words: str, rank: int, name: str) -> None:
-        by_words.setdefault(_key(words), []).append((rank, name))
+        by_words.setdefault(key(words), []).append((rank, name))
 
     for language in ("en", "zh"):
         for entry in json.loads((folder / "emojibase" / language / "data.json").read_text()):
@@ -70,7 +70,7 @@ def library(folder: Path = VENDOR) -> IconLibrary:
                 icons[name] = Icon(name, entry["label"], data["icons"][name]["body"])
                 add(name.replace("-", " "), 10 + len(name), name)
             add(entry["label"], len(entry["label"]), name)
-            label_words = set(_key(entry["label"]).split()) | {entry["label"]}
+            label_words = set(key(entry["label"]).split()) | {entry["label"]}
             for tag in entry.get("tags", ()):  # prefer icons whose label says the tag
                 add(tag, (100 if tag in label_words else 150) + len(entry["label"]), name)
     defaults = json.loads((Path(__file__).parent / "data" / "icon_defaults.json").read_text())
@@ -82,23 +82,43 @@ def library(folder: Path = VENDOR) -> IconLibrary:
 
 @cache
 def flags(folder: Path = VENDOR) -> dict[str, str]:
-    """Country names (English, and Chinese from emojibase) and ISO codes -> ISO code."""
-    countries = json.loads((folder / "flag-icons" / "country.json").read_text())
-    names = {_key(c["name"]): c["code"] for c in countries}
-    names |= {c["code"]: c["code"] for c in countries}
+    """Country names (English, and Chinese from emojibase) -> ISO code; regions such as the
+    East African Community are left out."""
+    path = folder / "flag-icons" / "country.json"
+    if not path.is_file():
+        raise CapabilityUnavailable(f"The flags are not installed; run {FETCH}.")
+    countries = [c for c in json.loads(path.read_text()) if c.get("iso")]
+    names = {key(c["name"]): c["code"] for c in countries}
     for entry in json.loads((folder / "emojibase" / "zh" / "data.json").read_text()):
         hexcodes = entry["hexcode"].split("-")
         if len(hexcodes) == 2 and all(0x1F1E6 <= int(h, 16) <= 0x1F1FF for h in hexcodes):
             code = "".join(chr(int(h, 16) - 0x1F1E6 + ord("a")) for h in hexcodes)
-            names[_key(entry["label"].split(":")[-1])] = code
+            names[key(entry["label"].split(":")[-1])] = code
     return names
+
+
+def countries_in(prompt: str, names: dict[str, str]) -> list[str]:
+    """The country names in ``prompt``, as whole words, in the order they come."""
+    text = f" {key(prompt)} "
+    found = []
+    for name in names:
+        cjk = "\u3040" <= name[:1] <= "\u9fff"
+        at = text.find(name) if cjk else text.find(f" {name} ")
+        if at >= 0:
+            found.append((at, -len(name), name))
+    found.sort()
+    ordered: list[str] = []
+    for _at, _length, name in found:  # "south korea" also holds "korea": keep the longer
+        if not any(name in longer for longer in ordered):
+            ordered.append(name)
+    return ordered
 
 
 def flag_svg(code: str, folder: Path = VENDOR) -> str:
     return (folder / "flag-icons" / "flags" / "4x3" / f"{code}.svg").read_text()
 
 
-def _key(words: str) -> str:
+def key(words: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", words.lower()).split())
 
 

@@ -18,11 +18,12 @@ KINDS = ("pie chart", "line chart", "bar chart", "clock", "flag", "scene")
 _KEYWORDS = {
     "pie chart": r"\bpie\b|饼图|饼状图",
     "line chart": r"\bline (chart|graph|plot)\b|折线",
-    "bar chart": r"\b(bar|chart|graph|histogram|plot)s?\b|柱状图|条形图|图表",
+    "bar chart": r"\b(bar |column )?(chart|graph|histogram)s?\b|柱状图|条形图|图表",
     "clock": r"\bclock\b|\bo'?clock\b|\bwatch face\b|时钟|钟表|点钟",
     "flag": r"\bflags?\b|国旗|旗帜",
 }
-NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:[.,]\d+)?(?![A-Za-z0-9_.])")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.,])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![A-Za-z0-9_.])")
+MAX_VALUE = 1e12  # a chart's numbers; beyond, the drawing's arithmetic loses meaning
 MAX_ITEMS = 24
 BACKGROUND_WORDS = {
     "sea": r"\b(sea|ocean|lake|river|waves?)\b|海|湖|河",
@@ -56,7 +57,8 @@ def background_of(prompt: str) -> str:
 
 
 def numbers_in(prompt: str) -> list[float]:
-    return [float(n.replace(",", ".")) for n in NUMBER.findall(prompt)]
+    """The numbers a prompt states, "1,200" as twelve hundred."""
+    return [float(n.replace(",", "")) for n in NUMBER.findall(prompt)]
 
 
 def clock_time(prompt: str) -> tuple[int, int] | None:

@@ -117,13 +117,17 @@ def compose(scene: Scene, icons: IconLibrary, size: int, *, variant: int = 0) ->
         colour = "#ffffff" if scene.background in ("night", "space") else "#222222"
         parts.append(
             f'<text x="{size / 2}" y="{size * 0.97:.1f}" font-size="{size * 0.05:.1f}" '
-            f'text-anchor="middle" fill="{colour}">{escape(scene.caption[:80])}</text>'
+            f'text-anchor="middle" fill="{colour}">{escape(_printable(scene.caption[:80]))}</text>'
         )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         f'viewBox="0 0 {size} {size}">{"".join(parts)}</svg>'
     )
     return Composed(svg, tuple(drawn), tuple(missing), tuple(placed))
+
+
+def _printable(text: str) -> str:
+    return "".join(c for c in text if c >= " ")  # XML allows no control characters
 
 
 def shows_colour(icon: Icon, colour: str) -> bool:

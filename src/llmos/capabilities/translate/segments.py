@@ -288,7 +288,8 @@ def _srt_error(text: str, error: srt.SRTParseError) -> InvalidRequest:
     offset = error.expected_start + len(unmatched) - len(unmatched.lstrip())
     lines = unmatched.strip().splitlines() or [""]
     if len(lines) > 1 and lines[0].strip().isdigit():  # the cue number is fine; what follows
-        offset = text.index("\n", offset) + 1
+        first = unmatched.lstrip().splitlines(keepends=True)[0]  # any line break, not only \n
+        offset += len(first)
         lines = lines[1:]
     number = text.count("\n", 0, offset) + 1
     return InvalidRequest(

