@@ -83,10 +83,17 @@ def test_bad_requests_are_400s(llmos_server, body, says):
     assert response.status_code == 400 and says in response.json()["error"]["message"]
 
 
-def test_the_cli_writes_the_png(llmos_server, tmp_path):
+def test_a_flow_chart_draws_its_steps_in_order(client):
+    result = client.images.generate(
+        prompt="a flow chart: Order -> Pay -> Ship", response_format="b64_json"
+    )
+    assert result.data[0].revised_prompt.startswith("A diagram showing Order, Pay, Ship")
+
+
+def test_the_cli_writes_the_png_and_its_svg(llmos_server, tmp_path):
     out = tmp_path / "flag.png"
     done = subprocess.run(
-        [sys.executable, "-m", "llmos", "imagine", "the flag of Brazil", "-o", str(out)],
+        [sys.executable, "-m", "llmos", "imagine", "the flag of Brazil", "-o", str(out), "--svg"],
         env={**os.environ, "LLMOS_URL": llmos_server},
         capture_output=True,
         text=True,
@@ -96,3 +103,4 @@ def test_the_cli_writes_the_png(llmos_server, tmp_path):
     assert "flag of Brazil" in done.stdout
     with Image.open(out) as image:
         assert image.size == (512, 512)
+    assert out.with_suffix(".svg").read_text().startswith("<svg")

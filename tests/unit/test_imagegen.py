@@ -10,7 +10,15 @@ from PIL import Image
 
 from llmos.capabilities.imagegen import templates
 from llmos.capabilities.imagegen.icons import countries_in, flags, library
-from llmos.capabilities.imagegen.requests import background_of, clock_time, kind_of, numbers_in
+from llmos.capabilities.imagegen.requests import (
+    background_of,
+    clock_time,
+    events_in,
+    flow_steps,
+    kind_of,
+    month_of,
+    numbers_in,
+)
 from llmos.capabilities.imagegen.scene import Scene, SceneObject, compose
 from llmos.capabilities.imagegen.svg import render, sanitise
 from llmos.errors import InvalidRequest
@@ -177,3 +185,26 @@ def test_pie_slices_of_huge_numbers_still_draw():
 def test_control_characters_in_words_do_not_break_the_svg():
     svg = templates.bar_chart(["a\x01b"], [1], "t\x00itle\x1f", SIZE)
     assert len(render(svg, width=64, height=64)) > 0
+
+
+def test_calendars_diagrams_and_timelines_read_their_parameters_by_rules():
+    assert kind_of("a calendar of March 2027") == "calendar" and month_of("2027年3月") == (2027, 3)
+    assert month_of("a calendar for Sep 1999") == (1999, 9)
+    assert kind_of("a flow chart: Order -> Pay -> Ship") == "diagram"
+    assert flow_steps("流程图：下单 → 付款 → 发货") == ["下单", "付款", "发货"]  # noqa: RUF001
+    assert kind_of("a timeline: 1969 moon landing, 1989 the web") == "timeline"
+    events = events_in("时间线：1949 建国，1978 改革开放")  # noqa: RUF001
+    assert events == [("1949", "建国"), ("1978", "改革开放")]
+
+
+def test_a_month_has_its_days_in_weekday_columns():
+    svg = templates.month_calendar(2027, 3, SIZE)  # 1 March 2027 is a Monday
+    assert "March 2027" in svg and ">31<" in svg and ">32<" not in svg
+    first_day = svg.index(">1<")
+    assert svg.rfind("<rect", 0, first_day) == svg.index('<rect x="24.0" y="96.0"')
+
+
+def test_a_flow_diagram_draws_a_box_and_an_arrow_per_step():
+    svg = templates.flow_diagram(["Order", "Pay", "Ship"], SIZE)
+    assert svg.count('rx="8"') == 3 and svg.count('marker-end="url(#arrow)"') == 2
+    assert "marker" in sanitise(svg)  # arrowheads survive the sanitiser

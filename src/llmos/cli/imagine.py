@@ -20,10 +20,13 @@ def imagine(
     ),
     n: Annotated[int, typer.Option("-n", help="Pictures to draw: out.png, out-2.png, …")] = 1,
     size: Annotated[str, typer.Option(help="256x256, 512x512 or 1024x1024.")] = "512x512",
+    svg: Annotated[
+        bool, typer.Option("--svg", help="Also write each picture's SVG beside its PNG.")
+    ] = False,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Draw a chart, a clock, a flag or a scene of everyday things from a prompt."""
+    """Draw a chart, clock, calendar, diagram, timeline, flag or scene of everyday things."""
     if output.suffix.lower() != ".png":
         errors.print("[red]error:[/] --output must end in .png")
         raise typer.Exit(2)
@@ -34,6 +37,10 @@ def imagine(
         with atomic_target(path) as partial:
             partial.write_bytes(base64.b64decode(image["b64_json"]))
         console.print(f"wrote {path}")
+        if svg:
+            with atomic_target(path.with_suffix(".svg")) as partial:
+                partial.write_text(result["llmos"]["svg"][index], encoding="utf-8")
+            console.print(f"wrote {path.with_suffix('.svg')}")
     composition = result["llmos"]
     console.print(
         f"[dim]{escape(composition['kind'])}: {escape(', '.join(composition['drawn']))}[/]"

@@ -9,6 +9,8 @@ not (``Picture.not_drawn``). Rendering takes a CPU slot like any other heavy wor
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import math
 import re
 from functools import partial
@@ -19,7 +21,7 @@ from llmos.capabilities.imagegen import icons as icon_sets
 from llmos.capabilities.imagegen import requests as asks
 from llmos.capabilities.imagegen import templates
 from llmos.capabilities.imagegen.scene import PROPS, Scene, SceneObject, compose
-from llmos.capabilities.imagegen.svg import render
+from llmos.capabilities.imagegen.svg import render, sanitise
 from llmos.capabilities.imagegen.types import MAX_PICTURES, MAX_PROMPT_CHARS, Picture
 from llmos.errors import InvalidRequest
 from llmos.kernel import Kernel
@@ -71,12 +73,19 @@ class Composer:
             drawings = await self._clock(prompt, size, n)
         elif kind == "flag":
             drawings = await self._flag(prompt, size, n)
+        elif kind == "calendar":
+            drawings = await self._calendar(prompt, size, n)
+        elif kind == "diagram":
+            drawings = await self._diagram(prompt, size, n)
+        elif kind == "timeline":
+            drawings = await self._timeline(prompt, size, n)
         else:
             drawings = await self._scene(prompt, size, n)
         pictures = []
         for svg, drawn, not_drawn in drawings:
-            png = await self.kernel.compute(partial(render, svg, width=size, height=size))
-            pictures.append(Picture(png, svg, kind, drawn, not_drawn))
+            clean = await self.kernel.compute(partial(sanitise, svg, width=size, height=size))
+            png = await self.kernel.compute(partial(render, clean, width=size, height=size))
+            pictures.append(Picture(png, clean, kind, drawn, not_drawn))
         return pictures
 
     async def _chart(self, prompt: str, kind: str, size: int, n: int) -> list[Drawing]:
@@ -127,6 +136,45 @@ class Composer:
         flag = await self.kernel.compute(icon_sets.flag_svg, names[name])
         missing = tuple(f"the flag of {other.title()} (one flag per picture)" for other in others)
         return [(_framed(flag, size), (f"the flag of {name.title()}",), missing)] * n
+
+    async def _calendar(self, prompt: str, size: int, n: int) -> list[Drawing]:
+        year, month = asks.month_of(prompt)
+        missing: tuple[str, ...] = ()
+        if month is None:
+            asked = asks.read_json(await self._chat(asks.calendar_request(prompt)))
+            month = asked.get("month") if isinstance(asked.get("month"), int) else None
+            year = year or (asked.get("year") if isinstance(asked.get("year"), int) else None)
+        today = datetime.date.today()
+        if month is None or not 1 <= month <= 12:
+            month, missing = today.month, ("the month (none given, so this month is shown)",)
+        if year is None or not 1600 <= year <= 2299:
+            year = today.year
+        svg = templates.month_calendar(year, month, size)
+        return [(svg, (f"{calendar.month_name[month]} {year}",), missing)] * n
+
+    async def _diagram(self, prompt: str, size: int, n: int) -> list[Drawing]:
+        steps = asks.flow_steps(prompt)
+        if not steps:
+            asked = asks.read_json(await self._chat(asks.steps_request(prompt)))
+            steps = [str(s).strip() for s in asked.get("steps", []) if str(s).strip()]
+        if len(steps) < 2:
+            raise CannotDraw("The prompt names no steps for a diagram; write e.g. 'A -> B -> C'.")
+        missing = tuple(f"step {s!r} (at most 8)" for s in steps[templates.MAX_STEPS :])
+        drawn = tuple(" -> ".join(steps[: templates.MAX_STEPS]).split(" -> "))
+        return [(templates.flow_diagram(steps, size), drawn, missing)] * n
+
+    async def _timeline(self, prompt: str, size: int, n: int) -> list[Drawing]:
+        events = asks.events_in(prompt)
+        if not events:
+            asked = asks.read_json(await self._chat(asks.events_request(prompt)))
+            items = [e for e in asked.get("events", []) if isinstance(e, dict)]
+            events = [(str(e.get("when", "")), str(e.get("what", ""))) for e in items]
+            events = [(when, what) for when, what in events if when and when in prompt]
+        if not events:
+            raise CannotDraw("The prompt names no dated events; write e.g. '1969 moon landing'.")
+        missing = tuple(f"{w} {e} (at most 8 events)" for w, e in events[templates.MAX_STEPS :])
+        drawn = tuple(f"{when} {what}" for when, what in events[: templates.MAX_STEPS])
+        return [(templates.timeline(events, size), drawn, missing)] * n
 
     async def _scene(self, prompt: str, size: int, n: int) -> list[Drawing]:
         asked = asks.read_json(await self._chat(asks.scene_request(prompt)))

@@ -51,9 +51,13 @@ class GeneratedImage(BaseModel):
 
 
 class Composition(BaseModel):
-    kind: str = Field(description="bar chart, line chart, pie chart, clock, flag or scene.")
+    kind: str = Field(
+        description="bar chart, line chart, pie chart, clock, calendar, diagram, timeline, "
+        "flag or scene."
+    )
     drawn: list[str]
     not_drawn: list[str]
+    svg: list[str] = Field(description="Each picture's sanitised SVG, which the PNG renders.")
 
 
 class GenerationResponse(BaseModel):
@@ -70,8 +74,9 @@ async def create_image(
     composer: Composer = Depends(get_composer),
     pictures: PictureStore = Depends(get_pictures),
 ) -> GenerationResponse:
-    """Pictures drawn by code: charts, clocks and flags from the prompt's numbers, scenes
-    composed from icons. Not a diffusion model; ``revised_prompt`` says what was drawn."""
+    """Pictures drawn by code: charts, clocks, calendars, diagrams, timelines and flags from
+    the prompt's parameters, scenes composed from icons. Not a diffusion model;
+    ``revised_prompt`` says what was drawn."""
     if body.model is not None and body.model not in OPENAI_MODELS:
         raise InvalidRequest(
             f"model {body.model!r} is unknown; use {MODEL}.", code="model_not_found"
@@ -97,7 +102,10 @@ async def create_image(
         created=int(time.time()),
         data=data,
         llmos=Composition(
-            kind=first.kind, drawn=list(first.drawn), not_drawn=list(first.not_drawn)
+            kind=first.kind,
+            drawn=list(first.drawn),
+            not_drawn=list(first.not_drawn),
+            svg=[picture.svg for picture in drawn],
         ),
     )
 

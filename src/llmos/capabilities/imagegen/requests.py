@@ -8,16 +8,21 @@ Numbers, times and countries are also read by rules where the prompt states them
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from typing import Any
 
 from llmos.capabilities.imagegen.scene import POSITIONS, SIZES
 
-KINDS = ("pie chart", "line chart", "bar chart", "clock", "flag", "scene")
+KINDS = ("pie chart", "line chart", "timeline", "diagram", "calendar", "bar chart", "clock",
+         "flag", "scene")  # fmt: skip
 _KEYWORDS = {
     "pie chart": r"\bpie\b|饼图|饼状图",
     "line chart": r"\bline (chart|graph|plot)\b|折线",
+    "timeline": r"\btime ?line\b|时间线|时间轴",
+    "diagram": r"\b(flow ?chart|diagram|flow)\b|->|→|=>|流程图",
+    "calendar": r"\bcalendar\b|日历|月历",
     "bar chart": r"\b(bar |column )?(chart|graph|histogram)s?\b|柱状图|条形图|图表",
     "clock": r"\bclock\b|\bo'?clock\b|\bwatch face\b|时钟|钟表|点钟",
     "flag": r"\bflags?\b|国旗|旗帜",
@@ -76,6 +81,37 @@ def clock_time(prompt: str) -> tuple[int, int] | None:
     return (hour, minute) if hour < 24 and minute < 60 else None
 
 
+ARROW = re.compile(r"\s*(?:->|→|=>|⟶)\s*")
+EVENT = re.compile(r"\b(\d{3,4})\s*[:\-–—]?\s*([^,;，；\d][^,;，；]*)")  # noqa: RUF001
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+
+
+def flow_steps(prompt: str) -> list[str]:
+    """The steps of "A -> B -> C" (after a colon, if any), else []."""
+    text = re.split("[:\uff1a]", prompt, maxsplit=1)[-1]  # after a colon, also a full-width one
+    steps = [step.strip(" .") for step in ARROW.split(text) if step.strip(" .")]
+    return steps if len(steps) >= 2 else []
+
+
+def events_in(prompt: str) -> list[tuple[str, str]]:
+    """(year, what) pairs written as "1969 moon landing, 1989 the web", else []."""
+    events = [(when, what.strip(" .")) for when, what in EVENT.findall(prompt)]
+    return events if len(events) >= 2 else []
+
+
+def month_of(prompt: str) -> tuple[int | None, int | None]:
+    """(year, month) a prompt names: "March 2027", "2027年3月", "3月"; None where it does not."""
+    text = prompt.lower()
+    year = re.search(r"\b(1[6-9]\d\d|2[0-2]\d\d)\b|(\d{4})年", text)
+    month = re.search(r"(\d{1,2})\s*月", text)
+    number = int(month[1]) if month and 1 <= int(month[1]) <= 12 else None
+    if number is None:
+        words = re.findall(r"[a-z]+", text)
+        number = next((MONTHS[w] for w in words if w in MONTHS and len(w) >= 3), None)
+    return (int(year[1] or year[2]) if year else None), number
+
+
 def _schema_request(system: str, prompt: str, schema: dict[str, Any], tokens: int) -> dict:
     return {
         "messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
@@ -130,6 +166,53 @@ def country_request(prompt: str) -> dict[str, Any]:
     }
     system = "Which country's flag is asked for? Reply with JSON: its English name."
     return _schema_request(system, prompt, schema, 40)
+
+
+def calendar_request(prompt: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "year": {"type": "integer", "minimum": 1600, "maximum": 2299},
+            "month": {"type": "integer", "minimum": 1, "maximum": 12},
+        },
+        "required": ["year", "month"],
+        "additionalProperties": False,
+    }
+    system = "Which month should the calendar show? Reply with JSON: year and month number."
+    return _schema_request(system, prompt, schema, 40)
+
+
+def steps_request(prompt: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "steps": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 8}
+        },
+        "required": ["steps"],
+        "additionalProperties": False,
+    }
+    system = "List the steps of the process the request describes, in order, a few words each."
+    return _schema_request(system, prompt, schema, 200)
+
+
+def events_request(prompt: str) -> dict[str, Any]:
+    event = {
+        "type": "object",
+        "properties": {
+            "when": {"type": "string", "maxLength": 12},
+            "what": {"type": "string", "maxLength": 30},
+        },
+        "required": ["when", "what"],
+        "additionalProperties": False,
+    }
+    schema = {
+        "type": "object",
+        "properties": {"events": {"type": "array", "items": event, "maxItems": 8}},
+        "required": ["events"],
+        "additionalProperties": False,
+    }
+    system = "List the dated events the request names, in order: when (a year or date), what."
+    return _schema_request(system, prompt, schema, 300)
 
 
 def scene_request(prompt: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ MAX_SIDE = 2048  # pixels of a rendered picture
 ELEMENTS = {
     "svg", "g", "defs", "title", "desc", "symbol", "use", "path", "rect", "circle", "ellipse",
     "line", "polyline", "polygon", "text", "tspan", "linearGradient", "radialGradient", "stop",
-    "clipPath", "mask", "pattern",
+    "clipPath", "mask", "pattern", "marker",
 }  # fmt: skip
 _URL = re.compile(r"url\(\s*['\"]?\s*(?!#)[^)]*\)", re.IGNORECASE)
 FONTS = [

@@ -14,6 +14,7 @@ from html import escape
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7")
 INK, GRID, PAPER = "#333333", "#dddddd", "#ffffff"
 MAX_ITEMS = 24  # bars, points or slices a chart draws legibly
+MAX_STEPS = 8  # boxes of a diagram, events of a timeline
 
 
 def _svg(size: int, body: str, *, background: str = PAPER) -> str:
@@ -171,4 +172,80 @@ def clock(hour: int, minute: int, size: int) -> str:
             f'stroke-width="{size * width:.1f}" stroke-linecap="round"/>'
         )
     parts.append(f'<circle cx="{c}" cy="{c}" r="{size * 0.025:.1f}" fill="{INK}"/>')
+    return _svg(size, "".join(parts))
+
+
+def month_calendar(year: int, month: int, size: int, *, first_weekday: int = 0) -> str:
+    """A month's grid, weeks in rows from ``first_weekday`` (0 = Monday), weekends tinted."""
+    import calendar
+
+    names = calendar.Calendar(first_weekday)
+    weeks = names.monthdayscalendar(year, month)
+    left, top = size * 0.06, size * 0.24
+    cell_w, cell_h = size * 0.88 / 7, size * 0.7 / len(weeks)
+    title = f"{calendar.month_name[month]} {year}"
+    parts = [_text(size / 2, size * 0.1, title, size * 0.065, font_weight="bold")]
+    for column in range(7):
+        weekday = (first_weekday + column) % 7
+        x = left + cell_w * (column + 0.5)
+        parts.append(_text(x, size * 0.19, calendar.day_abbr[weekday], size * 0.035))
+    for row, week in enumerate(weeks):
+        for column, day in enumerate(week):
+            x, y = left + cell_w * column, top + cell_h * row
+            weekend = (first_weekday + column) % 7 >= 5
+            fill = "#fdecea" if weekend and day else "#f7f7f7" if day else PAPER
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell_w:.1f}" height="{cell_h:.1f}" '
+                f'fill="{fill}" stroke="{GRID}"/>'
+            )
+            if day:
+                parts.append(_text(x + cell_w * 0.5, y + cell_h * 0.62, str(day), size * 0.045))
+    return _svg(size, "".join(parts))
+
+
+def flow_diagram(steps: Sequence[str], size: int) -> str:
+    """Boxes joined by arrows, top to bottom, one per step (at most ``MAX_STEPS``)."""
+    steps = list(steps)[:MAX_STEPS]
+    gap = size * 0.9 / len(steps)
+    box_h = min(gap * 0.6, size * 0.14)
+    box_w = size * 0.7
+    parts = [
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
+        f'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{INK}"/></marker>'
+        "</defs>"
+    ]
+    for i, step in enumerate(steps):
+        y = size * 0.05 + gap * i + (gap - box_h) / 2
+        x = (size - box_w) / 2
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{box_w:.1f}" height="{box_h:.1f}" rx="8" '
+            f'fill="{PALETTE[i % len(PALETTE)]}" fill-opacity="0.25" stroke="{INK}"/>'
+        )
+        parts.append(_text(size / 2, y + box_h * 0.62, step[:40], min(box_h * 0.4, size * 0.045)))
+        if i + 1 < len(steps):
+            y0, y1 = y + box_h, y + gap - 2
+            parts.append(
+                f'<line x1="{size / 2}" y1="{y0:.1f}" x2="{size / 2}" y2="{y1:.1f}" '
+                f'stroke="{INK}" stroke-width="2" marker-end="url(#arrow)"/>'
+            )
+    return _svg(size, "".join(parts))
+
+
+def timeline(events: Sequence[tuple[str, str]], size: int) -> str:
+    """(when, what) events on a horizontal line, in the order given, labels above and below."""
+    events = list(events)[:MAX_STEPS]
+    left, right, y = size * 0.16, size * 0.84, size * 0.5
+    step = (right - left) / max(len(events) - 1, 1)
+    parts = [
+        f'<line x1="{left:.1f}" y1="{y}" x2="{right:.1f}" y2="{y}" stroke="{INK}" '
+        'stroke-width="3"/>'
+    ]
+    for i, (when, what) in enumerate(events):
+        x = left + step * i if len(events) > 1 else size / 2
+        up = i % 2 == 0
+        colour = PALETTE[i % len(PALETTE)]
+        parts.append(f'<circle cx="{x:.1f}" cy="{y}" r="{size * 0.015:.1f}" fill="{colour}"/>')
+        parts.append(_text(x, y + (-size * 0.05 if up else size * 0.07), when[:12], size * 0.04,
+                           font_weight="bold"))  # fmt: skip
+        parts.append(_text(x, y + (-size * 0.11 if up else size * 0.13), what[:20], size * 0.032))
     return _svg(size, "".join(parts))
