@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from llmos.capabilities.vision.subject import find_subject
+
 NAMES = ("astronaut", "coffee", "chelsea", "rocket", "camera", "page", "horse")
 
 
@@ -54,6 +56,8 @@ def experts(images: list[np.ndarray]) -> None:
     print(f"  detector, 2 scales {detect_ms:7.1f}")
     print(f"  faces              {per_image_ms(faces.faces, images):7.1f}")
     print(f"  OCR                {per_image_ms(ocr.read, images):7.1f}")
+    subject_ms = per_image_ms(find_subject, images)
+    print(f"  subject (saliency + GrabCut; not in the facts yet) {subject_ms:7.1f}")
     started = time.perf_counter()
     for image in images:
         classifier.classify([image])

@@ -36,7 +36,7 @@ MIN_SHARE = 0.15  # a colour must cover this share of the region to be named
 SAMPLE = 64
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
+def cielab(rgb: np.ndarray) -> np.ndarray:
     """CIELAB in true units (L 0-100): OpenCV's 8-bit LAB stretches L to 0-255 and would let
     lightness outweigh hue ("grey" for a tabby's tan fur)."""
     cv2 = opencv()
@@ -51,7 +51,7 @@ _NAMES = list(NAMED)
 def _named_lab() -> np.ndarray:
     """The named colours in CIELAB, computed on first use (OpenCV is in the vision extra: the
     module must import without it)."""
-    return _lab(np.array(list(NAMED.values()), np.uint8)).astype(np.float32)
+    return cielab(np.array(list(NAMED.values()), np.uint8)).astype(np.float32)
 
 
 def dominant_colours(rgb: np.ndarray, *, most: int = 3) -> tuple[str, ...]:
@@ -60,12 +60,21 @@ def dominant_colours(rgb: np.ndarray, *, most: int = 3) -> tuple[str, ...]:
         return ()
     cv2 = opencv()
     small = cv2.resize(rgb, (SAMPLE, SAMPLE), interpolation=cv2.INTER_AREA)
-    pixels = _lab(small).astype(np.float32)
+    return pixel_colours(small.reshape(-1, 3), most=most)
+
+
+def pixel_colours(pixels: np.ndarray, *, most: int = 3) -> tuple[str, ...]:
+    """The same for a list of RGB pixels (N, 3), e.g. those under a mask; at most 4096 used."""
+    if len(pixels) < 5:
+        return ()
+    cv2 = opencv()
+    pixels = pixels[:: max(1, len(pixels) // (SAMPLE * SAMPLE))]
+    lab = cielab(pixels).astype(np.float32)
     cv2.setRNGSeed(0)  # the same image always gets the same colours
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
-    _, assignment, centres = cv2.kmeans(pixels, 5, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    _, assignment, centres = cv2.kmeans(lab, 5, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
     shares: dict[str, float] = {}
-    counts = np.bincount(assignment.flatten(), minlength=len(centres)) / len(pixels)
+    counts = np.bincount(assignment.flatten(), minlength=len(centres)) / len(lab)
     for centre, share in zip(centres, counts, strict=True):
         name = _NAMES[int(np.linalg.norm(_named_lab() - centre, axis=1).argmin())]
         shares[name] = shares.get(name, 0.0) + float(share)
