@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk tuxpaint-stamps-default
+DEBIAN_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk tuxpaint-stamps-default wordnet-base
 ICONS := src/llmos/capabilities/imagegen/data/vendor
 
 .PHONY: setup serve test lint bench clean
@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml Makefile
 	# Debian's ffmpeg draws subtitles into videos (llmos subtitle --burn) and makes test videos,
 	# with Noto CJK for Chinese, Japanese and Korean subtitles; espeak-ng speaks the languages
 	# the Piper voice does not; the Tux Paint stamps (GPL-2) are human translations and
-	# recordings that bench/translate.py and the tests measure on
+	# recordings that bench/translate.py and the tests measure on; WordNet judges whether a
+	# caption names a stamp's thing
 	dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null)
