@@ -21,7 +21,7 @@ from llmos.capabilities.imagegen import icons as icon_sets
 from llmos.capabilities.imagegen import requests as asks
 from llmos.capabilities.imagegen import templates
 from llmos.capabilities.imagegen.scene import PROPS, Scene, SceneObject, compose
-from llmos.capabilities.imagegen.svg import render, sanitise
+from llmos.capabilities.imagegen.svg import draw
 from llmos.capabilities.imagegen.types import MAX_PICTURES, MAX_PROMPT_CHARS, Picture
 from llmos.errors import InvalidRequest
 from llmos.kernel import Kernel
@@ -83,8 +83,7 @@ class Composer:
             drawings = await self._scene(prompt, size, n)
         pictures = []
         for svg, drawn, not_drawn in drawings:
-            clean = await self.kernel.compute(partial(sanitise, svg, width=size, height=size))
-            png = await self.kernel.compute(partial(render, clean, width=size, height=size))
+            clean, png = await self.kernel.compute(partial(draw, svg, width=size, height=size))
             pictures.append(Picture(png, clean, kind, drawn, not_drawn))
         return pictures
 

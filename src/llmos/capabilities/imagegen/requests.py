@@ -112,6 +112,16 @@ def month_of(prompt: str) -> tuple[int | None, int | None]:
     return (int(year[1] or year[2]) if year else None), number
 
 
+def _object(**properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema for an object with exactly these properties, all required."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
 def _schema_request(system: str, prompt: str, schema: dict[str, Any], tokens: int) -> dict:
     return {
         "messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
@@ -122,20 +132,12 @@ def _schema_request(system: str, prompt: str, schema: dict[str, Any], tokens: in
 
 
 def chart_request(prompt: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string", "maxLength": 60},
-            "labels": {
-                "type": "array",
-                "items": {"type": "string", "maxLength": 24},
-                "maxItems": MAX_ITEMS,
-            },
-            "values": {"type": "array", "items": {"type": "number"}, "maxItems": MAX_ITEMS},
-        },
-        "required": ["title", "labels", "values"],
-        "additionalProperties": False,
-    }
+    text = {"type": "string", "maxLength": 24}
+    schema = _object(
+        title={"type": "string", "maxLength": 60},
+        labels={"type": "array", "items": text, "maxItems": MAX_ITEMS},
+        values={"type": "array", "items": {"type": "number"}, "maxItems": MAX_ITEMS},
+    )
     system = (
         "Read a chart request. Reply with JSON: a short title, and the labels and numbers the "
         "request gives, in its order, one number per label. Keep the request's language."
@@ -144,100 +146,58 @@ def chart_request(prompt: str) -> dict[str, Any]:
 
 
 def clock_request(prompt: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {
-            "hour": {"type": "integer", "minimum": 0, "maximum": 23},
-            "minute": {"type": "integer", "minimum": 0, "maximum": 59},
-        },
-        "required": ["hour", "minute"],
-        "additionalProperties": False,
-    }
+    schema = _object(
+        hour={"type": "integer", "minimum": 0, "maximum": 23},
+        minute={"type": "integer", "minimum": 0, "maximum": 59},
+    )
     system = "Read the time a clock should show. Reply with JSON: hour and minute."
     return _schema_request(system, prompt, schema, 40)
 
 
 def country_request(prompt: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {"country": {"type": "string", "maxLength": 60}},
-        "required": ["country"],
-        "additionalProperties": False,
-    }
+    schema = _object(country={"type": "string", "maxLength": 60})
     system = "Which country's flag is asked for? Reply with JSON: its English name."
     return _schema_request(system, prompt, schema, 40)
 
 
 def calendar_request(prompt: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {
-            "year": {"type": "integer", "minimum": 1600, "maximum": 2299},
-            "month": {"type": "integer", "minimum": 1, "maximum": 12},
-        },
-        "required": ["year", "month"],
-        "additionalProperties": False,
-    }
+    schema = _object(
+        year={"type": "integer", "minimum": 1600, "maximum": 2299},
+        month={"type": "integer", "minimum": 1, "maximum": 12},
+    )
     system = "Which month should the calendar show? Reply with JSON: year and month number."
     return _schema_request(system, prompt, schema, 40)
 
 
 def steps_request(prompt: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {
-            "steps": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 8}
-        },
-        "required": ["steps"],
-        "additionalProperties": False,
-    }
+    step = {"type": "string", "maxLength": 40}
+    schema = _object(steps={"type": "array", "items": step, "maxItems": 8})
     system = "List the steps of the process the request describes, in order, a few words each."
     return _schema_request(system, prompt, schema, 200)
 
 
 def events_request(prompt: str) -> dict[str, Any]:
-    event = {
-        "type": "object",
-        "properties": {
-            "when": {"type": "string", "maxLength": 12},
-            "what": {"type": "string", "maxLength": 30},
-        },
-        "required": ["when", "what"],
-        "additionalProperties": False,
-    }
-    schema = {
-        "type": "object",
-        "properties": {"events": {"type": "array", "items": event, "maxItems": 8}},
-        "required": ["events"],
-        "additionalProperties": False,
-    }
+    event = _object(
+        when={"type": "string", "maxLength": 12}, what={"type": "string", "maxLength": 30}
+    )
+    schema = _object(events={"type": "array", "items": event, "maxItems": 8})
     system = "List the dated events the request names, in order: when (a year or date), what."
     return _schema_request(system, prompt, schema, 300)
 
 
 def scene_request(prompt: str) -> dict[str, Any]:
-    thing = {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string", "maxLength": 40},
-            "count": {"type": "integer", "minimum": 1, "maximum": 12},
-            "colour": {"type": "string", "maxLength": 20},
-            "size": {"enum": list(SIZES)},
-            "position": {"enum": list(POSITIONS)},
-            "on": {"type": "string", "maxLength": 40},
-        },
-        "required": ["name", "count", "colour", "size", "position", "on"],
-        "additionalProperties": False,
-    }
-    schema = {
-        "type": "object",
-        "properties": {
-            "objects": {"type": "array", "items": thing, "maxItems": 8},
-            "caption": {"type": "string", "maxLength": 80},
-        },
-        "required": ["objects", "caption"],
-        "additionalProperties": False,
-    }
+    thing = _object(
+        name={"type": "string", "maxLength": 40},
+        count={"type": "integer", "minimum": 1, "maximum": 12},
+        colour={"type": "string", "maxLength": 20},
+        size={"enum": list(SIZES)},
+        position={"enum": list(POSITIONS)},
+        on={"type": "string", "maxLength": 40},
+    )
+    schema = _object(
+        objects={"type": "array", "items": thing, "maxItems": 8},
+        caption={"type": "string", "maxLength": 80},
+    )
     system = (
         "List the things a picture request names. For each: name = an English singular noun "
         "(translate other languages), count = how many (1 if not said), colour = the colour "

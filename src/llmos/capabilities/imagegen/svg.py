@@ -68,23 +68,28 @@ def sanitise(svg: str, *, width: int | None = None, height: int | None = None) -
 
 def render(svg: str, *, width: int, height: int) -> bytes:
     """A PNG of ``svg`` (sanitised first) at ``width`` x ``height`` pixels."""
+    return draw(svg, width=width, height=height)[1]
+
+
+def draw(svg: str, *, width: int, height: int) -> tuple[str, bytes]:
+    """``svg`` sanitised for ``width`` x ``height``, and the PNG it renders to."""
     try:
         import resvg_py
     except ImportError as error:
         raise MissingExtra("resvg-py", install=install_extra("imagegen")) from error
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
         raise InvalidRequest(f"A picture's sides are 1-{MAX_SIDE} pixels.")
-    return bytes(
-        resvg_py.svg_to_bytes(
-            svg_string=sanitise(svg, width=width, height=height),
-            width=width,
-            height=height,
-            skip_system_fonts=True,
-            font_files=[str(f) for f in FONTS if f.is_file()],
-            font_family=FONT_FAMILY,
-            sans_serif_family=FONT_FAMILY,
-        )
+    clean = sanitise(svg, width=width, height=height)
+    png = resvg_py.svg_to_bytes(
+        svg_string=clean,
+        width=width,
+        height=height,
+        skip_system_fonts=True,
+        font_files=[str(f) for f in FONTS if f.is_file()],
+        font_family=FONT_FAMILY,
+        sans_serif_family=FONT_FAMILY,
     )
+    return clean, bytes(png)
 
 
 def _local(tag: str) -> str:
