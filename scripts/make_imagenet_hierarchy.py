@@ -1,5 +1,7 @@
 """Write capabilities/vision/data/imagenet_hierarchy.json: every ImageNet-1k class's WordNet 3.0
-synset and the hypernyms above it, so labels can be summed up the tree.
+synset and the hypernyms above it, so labels can be summed up the tree; and the synset of each
+of the detector's 80 COCO classes with its hypernyms, so a label and a detection can be compared
+("tabby" is a kind of "cat"; "ungulate" is not contradicted by "giraffe").
 
 Inputs, both read at development time only (the output file is committed and shipped):
 - Debian's WordNet 3.0 (``apt-get install wordnet-base``): /usr/share/wordnet/data.noun, whose
@@ -17,7 +19,25 @@ import sys
 import zipfile
 from pathlib import Path
 
+from llmos.capabilities.vision.vocabulary import COCO_CLASSES
+
 DATA_NOUN = Path("/usr/share/wordnet/data.noun")
+INDEX_NOUN = Path("/usr/share/wordnet/index.noun")
+# COCO classes whose WordNet word or sense is not the first one found
+COCO_WORDS = {
+    "cow": "cattle", "tv": "television receiver", "cell phone": "cellular telephone",
+    "couch": "sofa", "sports ball": "ball", "hair drier": "hand blower",
+    "teddy bear": "teddy", "fire hydrant": "fireplug", "stop sign": "street sign",
+    "skis": "ski", "tie": "necktie", "handbag": "bag", "wine glass": "wineglass",
+    "microwave": "microwave oven", "remote": "remote control", "keyboard": "computer keyboard",
+    "mouse": "computer mouse", "refrigerator": "electric refrigerator",
+    "hot dog": "hotdog",
+}  # fmt: skip
+COCO_SENSES = {"kite": "n03621473", "orange": "n07747607", "apple": "n07739125",
+               "baseball bat": "n02799175", "cake": "n07628870", "bowl": "n02880940",
+               "toilet": "n04446521", "train": "n04468005", "bus": "n02924116",
+               "cup": "n03147509", "donut": "n07639069", "book": "n02870092",
+               "potted plant": "n03991062"}  # fmt: skip
 OUT = Path(__file__).parents[1] / "src/llmos/capabilities/vision/data/imagenet_hierarchy.json"
 SYNSETS = "timm/data/_info/imagenet_synsets.txt"
 
@@ -42,6 +62,35 @@ def read_wordnet(path: Path) -> dict[str, tuple[list[str], list[str]]]:
     return synsets
 
 
+def first_senses(path: Path) -> dict[str, list[str]]:
+    """Lemma -> its noun synsets, most frequent sense first."""
+    senses = {}
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        fields = line.split(" ")
+        count = int(fields[2])
+        pointers = int(fields[3])
+        offsets = fields[6 + pointers : 6 + pointers + count]
+        senses[fields[0].replace("_", " ")] = [f"n{offset}" for offset in offsets]
+    return senses
+
+
+def coco_synsets(known: set[str]) -> dict[str, str]:
+    """Each COCO class's synset: a set one, else a sense already in the ImageNet tree, else
+    the most frequent sense."""
+    senses = first_senses(INDEX_NOUN)
+    out = {}
+    for label in sorted(COCO_CLASSES):
+        word = COCO_WORDS.get(label, label)
+        if label in COCO_SENSES:
+            out[label] = COCO_SENSES[label]
+            continue
+        candidates = senses[word]
+        out[label] = next((c for c in candidates if c in known), candidates[0])
+    return out
+
+
 def main() -> None:
     with zipfile.ZipFile(sys.argv[1]) as wheel:
         classes = wheel.read(SYNSETS).decode().split()
@@ -56,11 +105,21 @@ def main() -> None:
         lemmas, parents = wordnet[synset]
         nodes[synset] = {"name": lemmas[0], "lemmas": lemmas, "parents": parents}
         todo += parents
+    coco = coco_synsets(set(nodes))
+    todo = list(coco.values())
+    while todo:
+        synset = todo.pop()
+        if synset in nodes:
+            continue
+        lemmas, parents = wordnet[synset]
+        nodes[synset] = {"name": lemmas[0], "lemmas": lemmas, "parents": parents}
+        todo += parents
     data = {
         "about": "ImageNet-1k classes (in model output order) and their WordNet 3.0 hypernyms; "
         "written by scripts/make_imagenet_hierarchy.py from Debian's wordnet-base (WordNet "
         "3.0, Princeton licence) and timm's class list. See NOTICE.",
         "classes": classes,
+        "coco": coco,
         "nodes": dict(sorted(nodes.items())),
     }
     OUT.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")

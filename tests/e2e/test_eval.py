@@ -9,6 +9,8 @@ import sys
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# Bounds for the stamps' check subset (24 stamps on two grounds, the test chat model)
+NAMED, OTHER, RIGHT, WRONG = 0.3, 0.25, 0.4, 0.15
 
 
 def llmos(*args: str) -> subprocess.CompletedProcess:
@@ -46,3 +48,24 @@ def test_eval_vision_with_an_unknown_model_says_which_exist():
     done = llmos("eval", "vision", "--model", "no-such-model")
     assert done.returncode == 1
     assert "no-such-model" in done.stderr and "qwen2.5-coder-1.5b-instruct" in done.stderr
+
+
+def test_eval_vision_on_the_stamps_check_set_reaches_its_measured_targets():
+    """A spread of the check half's stamps (pictures nobody here chose), end to end with the
+    test chat model; the bounds sit below what bench/vision_stamps.py measured, with margin."""
+    done = llmos(
+        "eval", "vision", "--stamps", "24", "--backgrounds", "blurred,noise",
+        "--model", "smollm2-135m-instruct", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["stamps"] == 48
+    captions, answers = report["captions"], report["answers"]
+    named, other = captions["named"] / 48, captions["other"] / 48
+    questions = sum(answers.values())
+    right, wrong = answers["right"] / questions, answers["wrong"] / questions
+    summary = f"named {named:.0%}, other {other:.0%}, right {right:.0%}, wrong {wrong:.0%}"
+    assert named >= NAMED and other <= OTHER, summary
+    assert right >= RIGHT and wrong <= WRONG, summary
+    outcomes = {r["caption_outcome"] for r in report["results"]}
+    assert outcomes <= {"named", "other", "silent"}

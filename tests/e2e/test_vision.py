@@ -46,7 +46,9 @@ def facts_of(body: dict) -> VisualFacts:
     """The facts in an API answer, typed again (for the invented-noun check)."""
     return VisualFacts(
         photo=Photo(**{**body["photo"], "colours": tuple(body["photo"]["colours"])}),
-        labels=tuple(Label(**label) for label in body["labels"]),
+        labels=tuple(
+            Label(label["name"], label["score"], tuple(label["kinds"])) for label in body["labels"]
+        ),
         objects=tuple(
             DetectedObject(o["label"], o["score"], Box(**o["box"]), tuple(o["colours"]))
             for o in body["objects"]
@@ -54,6 +56,7 @@ def facts_of(body: dict) -> VisualFacts:
         faces=(),
         text=(),
         concepts=tuple(body["concepts"]),
+        kinds=body["kinds"],
     )
 
 
@@ -65,7 +68,8 @@ def test_facts_of_real_photos_name_what_is_in_them(llmos_server, coffee, cat):
     assert [o["label"] for o in body["objects"]] == ["cup"]  # the nested second box is merged
     assert set(body["timings_ms"]) >= {"classify", "detect", "ocr"}
     pet = post(llmos_server, "/v1/images/facts", cat).json()
-    assert {label["category"] for label in pet["labels"]} == {"cat"}
+    assert "cat" in pet["labels"][0]["kinds"] and pet["kinds"]["animal"] > 0.9
+    assert pet["subject"]["position"] == "centre"
     assert [o["label"] for o in pet["objects"]] == ["cat"]
     assert pet["photo"]["width"] == 451 and not pet["photo"]["grayscale"]
 

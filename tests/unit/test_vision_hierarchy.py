@@ -7,7 +7,11 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from llmos.capabilities.vision.answer import route
+from llmos.capabilities.vision.caption import template
+from llmos.capabilities.vision.facts import agreeing_objects, assemble, gate_labels
 from llmos.capabilities.vision.hierarchy import TOO_GENERAL, imagenet_hierarchy
+from llmos.capabilities.vision.types import Box, DetectedObject, Label, Photo, Subject
 
 LABELS = (
     resources.files("llmos.capabilities.vision").joinpath("data/imagenet_labels.txt").read_text()
@@ -79,3 +83,38 @@ def test_nothing_too_general_is_reported_and_is_a_follows_wordnet(tree):
     assert tree.is_a("tabby", "animal") and tree.is_a("pizza", "food")
     assert tree.is_a("mortarboard", "clothing") and tree.is_a("daisy", "flower")
     assert not tree.is_a("pizza", "animal") and not tree.is_a("unknown thing", "animal")
+
+
+def test_facts_label_an_unsure_flower_as_a_flower_and_keep_the_kinds(tree):
+    unsure = probs(daisy=0.4, pot=0.05, cardoon=0.05)
+    unsure[LABELS.index("yellow lady's slipper")] = 0.35
+    labels, kinds = gate_labels(unsure)
+    assert [label.name for label in labels] == ["flower"]
+    assert "plant" in labels[0].kinds and "daisy" not in kinds
+    assert kinds["flower"] == pytest.approx(0.75, abs=1e-3)
+
+
+def test_a_portrait_in_a_gown_is_a_person_wearing_clothing():
+    portrait = probs(academic_gown=0.24, mortarboard=0.21, military_uniform=0.18)
+    labels, kinds = gate_labels(portrait)
+    assert labels == () and kinds["clothing"] == pytest.approx(0.63, abs=1e-3)
+    photo = Photo(width=640, height=480, grayscale=False, brightness=0.5, colours=())
+    person = (DetectedObject("person", 0.9, Box(200, 40, 240, 440)),)
+    facts = assemble(photo, (labels, kinds), person, [], (), None, {})
+    assert template(facts) == "A photo of a person wearing clothing."
+    assert route("What is she wearing?", facts).answer == "clothing"
+
+
+def test_a_detection_that_a_sure_animal_label_contradicts_on_the_subject_is_dropped():
+    frog = (Label("tailed frog", 0.82, ("frog", "amphibian", "animal")),)
+    subject = Subject(Box(100, 100, 300, 300), 0.3, ("green",), ("grey",), 80.0, 1.0,
+                      "blurred", "centre")  # fmt: skip
+    cake = DetectedObject("cake", 0.7, Box(110, 90, 290, 310))
+    person = DetectedObject("person", 0.7, Box(110, 90, 290, 310))
+    elsewhere = DetectedObject("cake", 0.7, Box(500, 0, 60, 60))
+    kept = agreeing_objects((cake, person, elsewhere), frog, subject)
+    assert kept == (person, elsewhere)
+    pizza = (Label("pizza", 0.9, ("dish", "food")),)  # a dish in a bowl is no contradiction
+    bowl = DetectedObject("bowl", 0.7, Box(110, 90, 290, 310))
+    assert agreeing_objects((bowl,), pizza, subject) == (bowl,)
+    assert agreeing_objects((cake,), frog, None) == (cake,)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -34,7 +35,8 @@ PHOTO = Photo(width=640, height=480, grayscale=False, brightness=0.5, colours=("
 def cat_photo(**changes) -> VisualFacts:
     facts = {
         "photo": PHOTO,
-        "labels": (Label("tiger cat", 0.39, "cat"), Label("tabby", 0.17, "cat")),
+        "labels": (Label("tabby", 0.81, ("domestic cat", "cat", "feline", "animal")),),
+        "kinds": {"animal": 0.95, "cat": 0.9, "domestic cat": 0.86, "tabby": 0.81},
         "objects": (DetectedObject("cat", 0.93, Box(0, 0, 400, 300), ("grey", "brown")),),
         "faces": (),
         "text": (),
@@ -44,7 +46,7 @@ def cat_photo(**changes) -> VisualFacts:
 
 def test_the_template_names_only_what_the_experts_saw():
     text = caption.template(cat_photo())
-    assert text == "A photo of a grey cat, which looks like a tiger cat."
+    assert text == "A photo of a grey cat, which looks like a tabby."
     two_people = cat_photo(
         labels=(),
         objects=(
@@ -73,6 +75,8 @@ def test_invented_nouns_are_found_and_supported_ones_are_not():
         ("What colour is the cat?", "grey and brown", False),
         ("What color is the person?", None, True),  # never the colours of people
         ("Is there a dog?", "no", False),
+        ("Is there an animal?", "yes", False),  # through WordNet: a tabby is one
+        ("Is this a feline?", "yes", False),
         ("Are there any cats in the image?", "yes", False),
         ("Is this a black and white photo?", "no", False),
         ("What does the sign say?", "I can't see any readable text in this image.", False),
@@ -100,8 +104,9 @@ def test_words_map_to_detector_classes():
     assert vocabulary.coco_class("people") == "person"
     assert vocabulary.coco_class("motorbikes") == "motorcycle"
     assert vocabulary.coco_class("coins") is None
-    assert vocabulary.category_of(vocabulary.imagenet_labels().index("tabby")) == "cat"
-    assert "animal" in vocabulary.broader("cat")
+    assert "animal" in vocabulary.broader("cat") and "vehicle" in vocabulary.broader("car")
+    assert vocabulary.setting_of(["sofa"]) == "indoor" == vocabulary.setting_of(["couch"])
+    assert vocabulary.setting_of(["alp"]) == "outdoor" and vocabulary.setting_of(["cat"]) is None
 
 
 def png(width: int, height: int) -> bytes:
@@ -192,12 +197,12 @@ def test_colours_are_named_by_hue_and_a_star_field_is_not_black_and_white():
 
 
 def test_a_picture_that_people_fill_gets_no_colours():
-    portrait = assemble(
-        PHOTO, (), (DetectedObject("person", 0.9, Box(100, 0, 400, 480)),), [], (), {}
-    )
+    person = (DetectedObject("person", 0.9, Box(100, 0, 400, 480)),)
+    portrait = assemble(PHOTO, ((), {}), person, [], (), None, {})
     assert portrait.photo.colours == ()
     assert route("What colour is the background?", portrait).abstained
-    small = assemble(PHOTO, (), (DetectedObject("person", 0.9, Box(0, 0, 50, 100)),), [], (), {})
+    small = (DetectedObject("person", 0.9, Box(0, 0, 50, 100)),)
+    small = assemble(PHOTO, ((), {}), small, [], (), None, {})
     assert small.photo.colours == PHOTO.colours
 
 
@@ -211,3 +216,20 @@ def test_a_sign_is_captioned_by_its_text():
     )
     assert caption.template(sign) == "A photo with the text “EMERGENCY EXIT”."
     assert caption.names_something(sign)
+
+
+def test_kinds_the_classifier_knows_are_answered_in_code_not_by_the_llm():
+    pizza = VisualFacts(
+        photo=PHOTO,
+        labels=(Label("pizza", 0.9, ("dish", "food")),),
+        objects=(),
+        faces=(),
+        text=(),
+        kinds={"food": 0.92, "dish": 0.91, "pizza": 0.9},
+    )
+    assert route("Is this food?", pizza).answer == "yes"
+    no = route("Is there an animal?", pizza)
+    assert no.answer == "no" and "pizza" in no.evidence
+    unsure = replace(pizza, labels=(), kinds={})
+    assert route("Is there an animal?", unsure).abstained  # decided here, not by the LLM
+    assert route("Is there a unicorn?", unsure) is None  # a word the experts do not know

@@ -29,12 +29,30 @@ def vision(
     only: Annotated[
         list[str] | None, typer.Option(help="Evaluate only these cases (repeatable).")
     ] = None,
+    stamps: Annotated[
+        int,
+        typer.Option(
+            help="Instead, caption and question this many Tux Paint stamps (the check set: "
+            "pictures nobody here chose; needs `apt-get install tuxpaint-stamps-default "
+            "wordnet-base`)."
+        ),
+    ] = 0,
+    split: Annotated[
+        str, typer.Option(help="The stamps' half: check (the measurement) or tune.")
+    ] = "check",
+    backgrounds: Annotated[
+        str, typer.Option(help="Grounds the stamps are put on: plain, blurred, noise.")
+    ] = "plain,blurred,noise",
     as_json: JsonOption = False,
 ) -> None:
     """Captions (CIDEr-D, BLEU-4, invented items), answers (right / abstained / wrong), OCR
-    character accuracy and expert timings on scikit-image's photos."""
+    character accuracy and expert timings on scikit-image's photos (the set llmos's rules
+    were tuned on); with --stamps, the check set of Tux Paint stamps."""
     from llmos.eval.vision import bundled_cases, step_count
 
+    if stamps:
+        _stamps(model, stamps, split, tuple(backgrounds.split(",")), as_json)
+        return
     try:
         cases = bundled_cases(set(only) if only else None)
     except ValueError as error:
@@ -59,7 +77,43 @@ def vision(
         _print_report(report)
 
 
-async def _evaluate(settings, cases, model, step):
+def _stamps(model, limit: int, split: str, backgrounds: tuple[str, ...], as_json: bool) -> None:
+    from llmos.eval.stamps import BACKGROUNDS, cases
+    from llmos.eval.vision_stamps import evaluate_stamps
+
+    unknown = set(backgrounds) - set(BACKGROUNDS)
+    if split not in ("tune", "check") or unknown:
+        errors.print(f"[red]error:[/] --split is tune or check; --backgrounds from {BACKGROUNDS}")
+        raise typer.Exit(2)
+    settings = load_settings()
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("evaluating", total=limit * len(backgrounds))
+
+        def step(what: str) -> None:
+            progress.update(task, advance=1, description=escape(what))
+
+        chosen = cases(split, backgrounds=backgrounds, limit=limit)
+        try:
+            report = asyncio.run(_evaluate(settings, chosen, model, step, run=evaluate_stamps))
+        except (LlmosError, FileNotFoundError) as error:  # no model, no stamps or WordNet
+            progress.stop()
+            errors.print(f"[red]error:[/] {escape(getattr(error, 'message', str(error)))}")
+            raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+        return
+    c = report.captions
+    console.print(
+        f"{split} half, {report.stamps} pictures ({', '.join(backgrounds)}): the caption names "
+        f"the thing in {c['named']} ({report.share('named'):.0%}), something else in "
+        f"{c['other']} ({report.share('other'):.0%}), nothing in {c['silent']}; "
+        f"{sum(report.answers.values())} questions: right {report.share('right'):.0%}, "
+        f"abstained {report.share('abstained'):.0%}, wrong {report.share('wrong'):.0%}",
+        highlight=False,
+    )
+
+
+async def _evaluate(settings, cases, model, step, *, run=None):
     from llmos.eval.vision import evaluate
     from llmos.fusion.vision import Vision
     from llmos.kernel import Kernel, default_registry
@@ -68,7 +122,7 @@ async def _evaluate(settings, cases, model, step):
     kernel.registry.resolve("chat", model)  # an unknown model fails now, not after the experts
     await kernel.start()
     try:
-        return await evaluate(Vision(kernel), cases, model=model, step=step)
+        return await (run or evaluate)(Vision(kernel), cases, model=model, step=step)
     finally:
         await kernel.stop()
 

@@ -88,9 +88,13 @@ def composite(cut_out: Image.Image, background: str, *, seed: int) -> bytes:
     return out.getvalue()
 
 
-def cases(split: str, *, backgrounds: tuple[str, ...] = BACKGROUNDS) -> Iterator[StampCase]:
-    """The split's photographic stamps of things, each on every background, in a stable order."""
+def cases(
+    split: str, *, backgrounds: tuple[str, ...] = BACKGROUNDS, limit: int | None = None
+) -> Iterator[StampCase]:
+    """The split's photographic stamps of things, each on every background, in a stable order;
+    with ``limit``, that many stamps spread evenly over the split (every category in it)."""
     words = wordnet()
+    chosen = []
     for stamp in tuxpaint.stamps():
         relative = stamp.path.relative_to(tuxpaint.ROOT)
         picture = stamp.path.with_suffix(".png")
@@ -100,8 +104,12 @@ def cases(split: str, *, backgrounds: tuple[str, ...] = BACKGROUNDS) -> Iterator
         if thing is None:
             continue
         with Image.open(picture) as cut_out:
-            if not is_photo(cut_out):
-                continue
+            if is_photo(cut_out):
+                chosen.append((stamp, relative, picture, thing))
+    if limit is not None and limit < len(chosen):
+        chosen = [chosen[i * len(chosen) // limit] for i in range(limit)]
+    for stamp, relative, picture, thing in chosen:
+        with Image.open(picture) as cut_out:
             for index, background in enumerate(backgrounds):
                 yield StampCase(
                     name=f"{relative.with_suffix('')}:{background}",

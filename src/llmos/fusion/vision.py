@@ -26,6 +26,7 @@ from llmos.capabilities.vision.images import (
     decoded_bytes,
     image_size,
 )
+from llmos.capabilities.vision.subject import crop, find_subject
 from llmos.capabilities.vision.types import (
     Answer,
     Caption,
@@ -66,8 +67,13 @@ class Vision:
         timings: dict[str, float] = {}
         rgb = image.rgb
         photo = await self.kernel.compute(gating.photo_of, image, threads=OPENCV_THREADS)
-        probs, _embedding = await self._run("classify", timings, lambda m: m.classify([rgb]))
-        labels = gating.gate_labels(probs[0])
+        started = time.perf_counter()
+        subject = await self.kernel.compute(find_subject, rgb, threads=OPENCV_THREADS)
+        timings["subject"] = round((time.perf_counter() - started) * 1000, 1)
+        # the classifier sees the whole picture and its subject close up; their mean is surer
+        views = [rgb] if subject is None else [rgb, crop(rgb, subject.box)]
+        probs, _embedding = await self._run("classify", timings, lambda m: m.classify(views))
+        labels = gating.gate_labels(probs.mean(axis=0))
         detections = await self._run(
             "detect", timings, lambda m: m.detect(rgb, min_score=gating.OBJECT_SCORE)
         )
@@ -80,7 +86,7 @@ class Vision:
             faces = await self._run("faces", timings, lambda m: m.faces(rgb))
         lines = await self._run("ocr", timings, lambda m: m.read(rgb))
         text = gating.gate_text(lines, rgb.shape[0], min_score=gating.TEXT_SCORE)
-        return gating.assemble(photo, labels, objects, faces, text, timings)
+        return gating.assemble(photo, labels, objects, faces, text, subject, timings)
 
     async def read_text(self, image: DecodedImage, *, min_score: float) -> tuple[TextLine, ...]:
         lines = await self._run("ocr", {}, lambda m: m.read(image.rgb))

@@ -11,7 +11,9 @@ import json
 import re
 
 from llmos.capabilities.vision import vocabulary
-from llmos.capabilities.vision.caption import supported_words, template
+from llmos.capabilities.vision.caption import captioned, supported_words, template, worn
+from llmos.capabilities.vision.facts import KIND_SCORE, LABEL_SCORE
+from llmos.capabilities.vision.hierarchy import imagenet_hierarchy
 from llmos.capabilities.vision.types import Answer, VisualFacts
 
 CANNOT_TELL = "I can't tell from this image."
@@ -33,6 +35,12 @@ def route(question: str, facts: VisualFacts) -> Answer | None:
         colourful = "colou" in q and "black" not in q
         yes = grey != colourful
         return Answer("yes" if yes else "no", 0.9, f"photo: grayscale={grey}")
+    if re.search(r"\bbackground\b.*\b(blurr?(?:ed|y)|out of focus|in focus|sharp|bokeh)\b", q):
+        return _background_focus(facts)
+    if re.search(r"\b(wearing|wears|dressed in|on (?:his|her|their) head)\b", q):
+        return _worn(facts)
+    if m := re.search(rf"^where (?:is|are) {_ARTICLE}{_NOUN}{_TAIL}", q):
+        return _where(m.group(1), facts)
     if m := re.search(rf"how many {_NOUN}{_TAIL}", q):
         return _count(re.sub(r"\s+(?:are|is|do|does|can|could|there)\b.*$", "", m.group(1)), facts)
     if m := re.search(rf"what colou?rs? (?:is|are) {_ARTICLE}{_NOUN}{_TAIL}", q):
@@ -42,6 +50,8 @@ def route(question: str, facts: VisualFacts) -> Answer | None:
         rf"(?:show|contain|have)) {_ARTICLE}{_NOUN}{_TAIL}",
         q,
     ):
+        return _exists(m.group(1), facts)
+    if m := re.search(rf"^(?:is|are) (?:this|it|that|these|those) {_ARTICLE}{_NOUN}{_TAIL}", q):
         return _exists(m.group(1), facts)
     if re.search(
         r"^what(?:'s| is) (?:this|that|it|shown|in (?:the|this) \w+)\?|main subject|"
@@ -116,6 +126,7 @@ def facts_text(facts: VisualFacts) -> str:
     parts = [f"Summary: {template(facts)}"]
     if facts.labels:
         parts.append("whole-image classifier: " + ", ".join(label.name for label in facts.labels))
+        parts.append("which is a kind of: " + ", ".join(facts.labels[0].kinds[:4]))
     counts = facts.counts()
     if counts:
         parts.append("objects: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
@@ -123,6 +134,12 @@ def facts_text(facts: VisualFacts) -> str:
         parts.append("text: " + " / ".join(line.text for line in facts.text))
     if facts.photo.colours:
         parts.append("main colours: " + ", ".join(facts.photo.colours))
+    if (subject := facts.subject) is not None:
+        colours = f"{' and '.join(subject.colours[:2])} " if subject.colours else ""
+        parts.append(
+            f"main subject: {colours}at the {subject.position}, "
+            f"{subject.share:.0%} of the picture; background {subject.background}"
+        )
     if facts.setting:
         parts.append(f"setting: {facts.setting}")
     if facts.concepts:
@@ -170,6 +187,10 @@ def _count(noun: str, facts: VisualFacts) -> Answer:
 
 def _colour(noun: str, facts: VisualFacts) -> Answer:
     noun = noun.strip()
+    subject = facts.subject
+    if noun == "background" and subject is not None and subject.background_colours:
+        colours = " and ".join(subject.background_colours[:2])
+        return Answer(colours, 0.6, "colours around the main subject")
     if noun in _PICTURE or not noun:
         if not facts.photo.colours:
             return Answer(CANNOT_TELL, 0.0, "colours: none dominant", abstained=True)
@@ -180,35 +201,121 @@ def _colour(noun: str, facts: VisualFacts) -> Answer:
     for found in facts.objects:
         if kind is not None and found.label == kind and found.colours:
             return Answer(" and ".join(found.colours), 0.6, f"colours inside the {kind} box")
-    return Answer(CANNOT_TELL, 0.0, f"no {noun} box to measure", abstained=True)
+    if subject is not None and subject.colours and _is_subject(noun, facts):
+        return Answer(" and ".join(subject.colours[:2]), 0.6, "colours of the main subject")
+    return Answer(CANNOT_TELL, 0.0, f"no {noun} found to measure", abstained=True)
+
+
+def _is_subject(noun: str, facts: VisualFacts) -> bool:
+    """Whether ``noun`` is what the picture's subject was seen to be: a kind of its label
+    or the label a kind of it ("the flower" of a daisy), or anything when nothing else was
+    seen and the subject is all there is."""
+    tree = imagenet_hierarchy()
+    if noun in ("subject", "thing", "object", "it", "one"):
+        return True
+    if facts.labels:
+        label = facts.labels[0].name
+        word = vocabulary.lemma(noun)
+        return tree.is_a(label, word) or tree.is_a(word, label)
+    return not facts.objects
+
+
+def _background_focus(facts: VisualFacts) -> Answer:
+    subject = facts.subject
+    if subject is None:
+        return Answer(CANNOT_TELL, 0.0, "no main subject stands out", abstained=True)
+    evidence = (
+        f"sharpness (variance of the Laplacian): subject {subject.sharpness}, "
+        f"background {subject.background_sharpness}"
+    )
+    if subject.background == "blurred":
+        return Answer("yes: the background is much less sharp than the subject", 0.6, evidence)
+    return Answer("no: the background is about as sharp as the subject", 0.6, evidence)
+
+
+def _worn(facts: VisualFacts) -> Answer | None:
+    clothes = worn(facts)
+    if clothes is None:
+        return None
+    return Answer(vocabulary.some(clothes), 0.6, f"classifier: {clothes} (WordNet)")
+
+
+def _where(noun: str, facts: VisualFacts) -> Answer:
+    noun = noun.strip()
+    kind = vocabulary.coco_class(noun)
+    found = [o for o in facts.objects if kind is not None and o.label == kind]
+    if found:
+        main = max(found, key=lambda o: o.box.area)
+        box = main.box
+        place = position(box.x + box.width / 2, box.y + box.height / 2, facts)
+        return Answer(f"at the {place}", 0.6, f"detector: the largest {kind} box")
+    if facts.subject is not None and _is_subject(noun, facts):
+        return Answer(f"at the {facts.subject.position}", 0.5, "the main subject's place")
+    return Answer(CANNOT_TELL, 0.0, f"no {noun} found to place", abstained=True)
+
+
+def position(x: float, y: float, facts: VisualFacts) -> str:
+    """ "left", "top right", "centre": where a point lies in the picture's thirds."""
+    across = x / facts.photo.width
+    down = y / facts.photo.height
+    side = "left" if across < 1 / 3 else "right" if across > 2 / 3 else "centre"
+    level = "top" if down < 1 / 3 else "bottom" if down > 2 / 3 else ""
+    return f"{level} {side}".strip()
 
 
 def _exists(noun: str, facts: VisualFacts) -> Answer | None:
     noun = noun.strip()
     kind = vocabulary.coco_class(noun)
     if kind is not None:
-        found = [o for o in facts.objects if o.label == kind]
+        found = [o for o in captioned(facts) if o.label == kind]
         if found:
             return Answer("yes", round(max(o.score for o in found), 2), f"detector: {kind}")
-        if any(vocabulary.TO_COCO.get(x.category, x.category) == kind for x in facts.labels):
+        tree = imagenet_hierarchy()
+        if any(tree.kind_of(x.name, kind) for x in facts.labels):
             return Answer("yes", 0.6, f"classifier: {facts.labels[0].name}")
+        if any(o.label == kind for o in facts.objects):  # a box too unsure to say yes
+            return Answer(CANNOT_TELL, 0.0, f"detector: an unsure {kind} box", abstained=True)
         return Answer("no", 0.7, f"detector: no {kind} found")
+    if (sure := _kind_of_picture(noun, facts)) >= LABEL_SCORE:
+        return Answer("yes", sure, f"classifier: {noun} {sure:.2f} likely (WordNet)")
     words = set(vocabulary.words_of(noun))
     if words and words <= supported_words(facts):
         return Answer("yes", 0.6, "classifier labels and scene")
-    return None  # not a thing the experts know: the LLM decides, or says it cannot tell
+    tree = imagenet_hierarchy()
+    word = vocabulary.lemma(noun)
+    if not (tree.senses(word) or tree.senses(noun)):
+        return None  # not a thing the experts know: the LLM decides, or says it cannot tell
+    # A kind of thing the classifier knows: the LLM would see no more than this, so it is
+    # decided here. "No" when the picture's label is another kind of thing: on the tuning
+    # stamps' existence questions, 243 right and 18 wrong, against 204 and 5 abstaining
+    # instead (the 135M test model, asked, was wrong about 100 times)
+    label = facts.labels[0].name if facts.labels else None
+    unrelated = label is not None and not (tree.is_a(label, word) or tree.is_a(word, label))
+    if unrelated and sure < KIND_SCORE:
+        return Answer("no", 0.6, f"classifier: {vocabulary.some(label)}, not a kind of {word}")
+    return Answer(CANNOT_TELL, 0.0, f"classifier: unsure whether it shows a {word}", abstained=True)
+
+
+def _kind_of_picture(noun: str, facts: VisualFacts) -> float:
+    """How likely the picture shows a ``noun`` ("animal", "food") by the classifier's kinds."""
+    tree = imagenet_hierarchy()
+    word = vocabulary.lemma(noun)
+    names = {tree.names[i] for i in tree.senses(word) or tree.senses(noun)}
+    return max((facts.kinds[name] for name in names if name in facts.kinds), default=0.0)
 
 
 def _subject(facts: VisualFacts) -> Answer:
-    main = max(facts.objects, key=lambda o: o.box.area, default=None)
+    main = max(captioned(facts), key=lambda o: o.box.area, default=None)
     label = facts.labels[0] if facts.labels else None
-    if main is not None and main.score >= 0.5:
-        detail = f" ({label.name})" if label and label.category in (main.label, "person") else ""
+    if main is not None:
+        tree = imagenet_hierarchy()
+        related = label is not None and tree.related(label.name, main.label)
+        detail = f" ({label.name})" if related and label.name != main.label else ""
         return Answer(
             f"{vocabulary.with_article(main.label)}{detail}", main.score, "detector: largest object"
         )
     if label is not None:
         return Answer(
-            vocabulary.with_article(label.name), label.score, f"classifier: {label.category}"
+            vocabulary.some(label.name), label.score, "classifier, through WordNet's hierarchy"
         )
     return Answer(CANNOT_TELL, 0.0, "no confident label or object", abstained=True)

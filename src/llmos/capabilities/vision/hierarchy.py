@@ -37,6 +37,7 @@ TOO_GENERAL = frozenset(
 
 @dataclass(frozen=True)
 class Node:
+    index: int  # in the hierarchy's nodes
     id: str  # WordNet synset, e.g. "n11939491"
     name: str  # its first lemma, e.g. "flower"
     probability: float
@@ -51,6 +52,7 @@ class Hierarchy:
     below: np.ndarray  # (nodes, 1000) bool: class j lies beneath node i (or is it)
     classes: tuple[int, ...]  # node index of each output class
     ancestors: tuple[frozenset[int], ...]  # every node above each node in WordNet
+    coco: dict[str, int]  # the detector's 80 classes' nodes
 
     def probabilities(self, probs: np.ndarray) -> np.ndarray:
         """Each node's probability: the sum of its classes' probabilities. (nodes,)"""
@@ -69,10 +71,52 @@ class Hierarchy:
         chosen.sort(key=lambda i: (-node_probs[i], int(self.below[i].sum())))
         return [self._node(i, node_probs) for i in chosen[:most]]
 
+    def confident(self, probs: np.ndarray, *, confidence: float) -> dict[str, float]:
+        """Every node at least ``confidence`` likely, by name, widest first ("entity" ...
+        "animal" ... "tabby"); of two senses with one name, the likelier."""
+        node_probs = self.probabilities(probs)
+        found: dict[str, float] = {}
+        sure = sorted(np.flatnonzero(node_probs >= confidence), key=lambda i: -self.below[i].sum())
+        for i in sure:
+            name, p = self.names[i], round(float(node_probs[i]), 3)
+            found[name] = max(found.get(name, 0.0), p)
+        return found
+
+    def kinds_of(self, index: int) -> tuple[str, ...]:
+        """The broader nodes of node ``index`` a person would say, nearest first."""
+        above = sorted(self.ancestors[index], key=lambda i: int(self.below[i].sum()))
+        names = (self.names[i] for i in above if self.names[i] not in TOO_GENERAL)
+        return tuple(dict.fromkeys(n for n in names if n != self.names[index]))
+
     def is_a(self, node: str, ancestor: str) -> bool:
         """Whether some sense of ``node`` lies beneath (or is) some sense of ``ancestor``
         (WordNet has two "food" synsets: the dishes and the solid food)."""
         return any(self._beneath(a, b) for a in self.senses(node) for b in self.senses(ancestor))
+
+    def is_class(self, name: str) -> bool:
+        """Whether ``name`` is one of the classifier's own classes ("tabby", not "cat")."""
+        return any(i in self.classes for i in self.senses(name))
+
+    def coco_kind(self, name: str) -> str | None:
+        """The detector class that node ``name`` is a kind of ("tabby" -> "cat"), or None."""
+        senses = self.senses(name)
+        kinds = [(len(self.ancestors[n]), c) for c, n in self.coco.items()
+                 if any(self._beneath(s, n) for s in senses)]  # fmt: skip
+        return max(kinds)[1] if kinds else None
+
+    def kind_of(self, name: str, coco: str) -> bool:
+        """Whether node ``name`` is the detector class ``coco`` or a kind of it ("tabby" of
+        "cat"; not "mammal" of "cow")."""
+        node = self.coco.get(coco)
+        return node is not None and any(self._beneath(s, node) for s in self.senses(name))
+
+    def related(self, name: str, coco: str) -> bool:
+        """Whether node ``name`` and the detector class ``coco`` can name one thing: one is a
+        kind of the other ("tabby" and "cat", "ungulate" and "giraffe")."""
+        node = self.coco.get(coco)
+        return node is not None and any(
+            self._beneath(s, node) or self._beneath(node, s) for s in self.senses(name)
+        )
 
     def probability_of(self, probs: np.ndarray, name: str) -> float:
         """How likely any sense of ``name`` is: the classes beneath them all, each once."""
@@ -97,7 +141,7 @@ class Hierarchy:
         return child == parent or parent in self.ancestors[child]
 
     def _node(self, i: int, node_probs: np.ndarray) -> Node:
-        return Node(self.ids[i], self.names[i], float(node_probs[i]), int(self.below[i].sum()))
+        return Node(i, self.ids[i], self.names[i], float(node_probs[i]), int(self.below[i].sum()))
 
 
 @cache
@@ -133,4 +177,5 @@ def imagenet_hierarchy() -> Hierarchy:
         below=below,
         classes=tuple(position[synset] for synset in data["classes"]),
         ancestors=tuple(ancestors),
+        coco={label: position[synset] for label, synset in data["coco"].items()},
     )

@@ -29,11 +29,14 @@ class Box:
 
 @dataclass(frozen=True)
 class Label:
-    """An ImageNet-1k class for the whole image; ``category`` is its coarse kind ("cat")."""
+    """What the whole image shows, as a WordNet node over the ImageNet-1k classes: a class
+    ("tabby") when the classifier is sure of it, else the most specific parent that is sure
+    ("flower"). ``kinds`` are its broader nodes a person would say, nearest first ("cat",
+    "feline", "carnivore", "mammal", "animal")."""
 
     name: str
-    score: float
-    category: str
+    score: float  # the node's probability: its classes' summed
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,15 +93,36 @@ class Photo:
     gps: tuple[float, float] | None = None  # EXIF latitude, longitude, if present
 
 
+Background = Literal["blurred", "sharp"]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The picture's main subject, found without a class for it (``subject.find_subject``)."""
+
+    box: Box  # in the original picture's pixels
+    share: float  # of the picture's area the subject covers
+    colours: tuple[str, ...]  # named, most covering first
+    background_colours: tuple[str, ...]
+    sharpness: float  # variance of the Laplacian inside the subject
+    background_sharpness: float
+    background: Background  # "blurred": much less sharp than the subject (or plain)
+    position: str  # "left", "centre" or "right", with "top" / "bottom" when not in the middle
+
+
 @dataclass(frozen=True)
 class VisualFacts:
     """Everything the experts saw, already gated: only what passed the thresholds is here."""
 
     photo: Photo
-    labels: tuple[Label, ...]  # classifier top guesses, confident ones only
+    labels: tuple[Label, ...]  # what the classifier is sure the picture shows
     objects: tuple[DetectedObject, ...]
     faces: tuple[Box, ...]
     text: tuple[TextLine, ...]
+    subject: Subject | None = None
+    # every WordNet node the classifier is fairly sure of, "animal" and "food" included, with
+    # its probability: what "is there an animal?" is answered from
+    kinds: dict[str, float] = field(default_factory=dict)
     setting: Literal["indoor", "outdoor"] | None = None
     concepts: tuple[str, ...] = ()  # scene words implied by the labels ("water" for lakeside)
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)

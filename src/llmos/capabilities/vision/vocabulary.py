@@ -1,15 +1,19 @@
-"""Explicit word tables: what ImageNet labels mean in coarse words, and which nouns exist.
+"""Word tables: the detector's classes and the words people ask for them with, scene words a
+label implies, and which nouns exist.
 
 Embedding similarity is not an existence test ("dog" vs "tiger cat" scores 0.51), so the links
-between the classifier's 1000 labels, the detector's 80 classes and the words people ask with
-are written down here.
+between words are written down: here, and for the classifier's labels in WordNet's hierarchy
+(``hierarchy.py``), which says what kind of thing each label and detector class is.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
+
+from llmos.capabilities.vision.hierarchy import imagenet_hierarchy
 
 # The detector's 80 classes; "_" joins the words of a two-word name
 _COCO = (
@@ -59,126 +63,15 @@ SYNONYMS = {
     "plant": "potted plant",
 }
 
-# ImageNet index ranges and their coarse category (the labels are ordered by kind up to 397)
-_RANGES = (
-    (0, 6, "fish"),
-    (7, 24, "bird"),
-    (25, 32, "amphibian"),
-    (33, 50, "reptile"),
-    (51, 51, "dinosaur"),
-    (52, 68, "snake"),
-    (69, 69, "fossil"),
-    (70, 78, "spider"),
-    (79, 79, "insect"),
-    (80, 100, "bird"),
-    (101, 101, "elephant"),
-    (102, 106, "animal"),
-    (107, 126, "sea creature"),
-    (127, 146, "bird"),
-    (147, 149, "whale"),
-    (150, 150, "seal"),
-    (151, 268, "dog"),
-    (269, 275, "wolf"),
-    (276, 276, "hyena"),
-    (277, 280, "fox"),
-    (281, 285, "cat"),
-    (286, 293, "big cat"),
-    (294, 297, "bear"),
-    (298, 299, "animal"),
-    (300, 320, "insect"),
-    (321, 326, "butterfly"),
-    (327, 329, "sea creature"),
-    (330, 332, "rabbit"),
-    (333, 338, "rodent"),
-    (339, 339, "horse"),
-    (340, 340, "zebra"),
-    (341, 343, "pig"),
-    (344, 344, "hippopotamus"),
-    (345, 347, "cattle"),
-    (348, 350, "sheep"),
-    (351, 353, "antelope"),
-    (354, 354, "camel"),
-    (355, 355, "llama"),
-    (356, 363, "animal"),
-    (364, 364, "sloth"),
-    (365, 382, "monkey"),
-    (383, 384, "lemur"),
-    (385, 386, "elephant"),
-    (387, 388, "panda"),
-    (389, 397, "fish"),
-    (924, 965, "food"),
-    (966, 969, "drink"),
-    (970, 980, "landscape"),
-    (981, 983, "person"),
-    (984, 990, "plant"),
-    (991, 997, "mushroom"),
-)
-
-# Object labels (398-923) grouped by what they are; others are their own category
-_OBJECTS = {
-    "car": "beach wagon, cab, convertible, jeep, limousine, minivan, Model T, racer, sports car, "
-    "police van, ambulance, go-kart, golfcart",
-    "truck": "fire engine, garbage truck, moving van, pickup, tow truck, trailer truck, "
-    "half track, tank, forklift, snowplow",
-    "bus": "minibus, school bus, trolleybus, recreational vehicle",
-    "train": "bullet train, electric locomotive, freight car, passenger car, steam locomotive, "
-    "streetcar",
-    "motorcycle": "moped, motor scooter",
-    "bicycle": "bicycle-built-for-two, mountain bike, tricycle, unicycle",
-    "boat": "aircraft carrier, canoe, catamaran, container ship, fireboat, gondola, lifeboat, "
-    "liner, schooner, speedboat, submarine, trimaran, wreck, yawl, paddlewheel",
-    "airplane": "airliner, warplane, airship",
-    "rocket": "missile, projectile, space shuttle",
-    "cup": "coffee mug, cup, espresso, beer glass, goblet, measuring cup",
-    "bottle": "beer bottle, pop bottle, water bottle, wine bottle, pill bottle, whiskey jug",
-    "building": "barn, boathouse, castle, church, cinema, greenhouse, library, monastery, "
-    "mosque, palace, planetarium, prison, restaurant, stupa, bakery, barbershop, bookshop, "
-    "butcher shop, confectionery, grocery store, shoe shop, tobacco shop, toyshop, "
-    "water tower, yurt, mobile home, cliff dwelling",
-    "chair": "barber chair, folding chair, rocking chair, throne",
-    "couch": "studio couch",
-    "table": "dining table, desk, pool table",
-    "computer": "desktop computer, laptop, notebook, hand-held computer, monitor, screen",
-    "phone": "cellular telephone, dial telephone, pay-phone",
-    "clock": "analog clock, digital clock, wall clock, stopwatch, digital watch, sundial",
-    "hat": "cowboy hat, sombrero, bonnet, mortarboard, crash helmet, football helmet, "
-    "bathing cap, shower cap, pickelhaube",
-    "musical instrument": "accordion, acoustic guitar, banjo, bassoon, cello, cornet, drum, "
-    "electric guitar, flute, French horn, gong, grand piano, harmonica, harp, marimba, oboe, "
-    "ocarina, organ, panpipe, sax, steel drum, trombone, upright, violin, maraca, chime",
-    "ball": "baseball, basketball, croquet ball, golf ball, ping-pong ball, rugby ball, "
-    "soccer ball, tennis ball, volleyball",
-    "bridge": "steel arch bridge, suspension bridge, viaduct",
-}
-_OUTDOOR = {
-    "landscape",
-    "car",
-    "truck",
-    "bus",
-    "train",
-    "boat",
-    "airplane",
-    "rocket",
-    "bridge",
-    "building",
-    "motorcycle",
-    "bicycle",
-}
-_INDOOR = {
-    "couch",
-    "table",
-    "computer",
-    "chair",
-    "toilet seat",
-    "bathtub",
-    "refrigerator",
-    "microwave",
-    "dishwasher",
-    "bookcase",
-    "wardrobe",
-    "desk",
-    "four-poster",
-}
+# Broad WordNet kinds that place a picture indoors or outdoors
+_OUTDOOR = frozenset(
+    ["geological formation", "vehicle", "public transport", "craft", "bridge", "building",
+     "bicycle", "shore", "body of water"]
+)  # fmt: skip
+_INDOOR = frozenset(
+    ["furniture", "home appliance", "computer", "toilet", "tub", "bookcase", "wardrobe",
+     "kitchen appliance", "four-poster"]
+)  # fmt: skip
 # Scene words a label implies
 CONCEPTS = {
     "lakeside": ("water", "lake", "shore"),
@@ -204,59 +97,6 @@ CONCEPTS = {
     "cup": ("cup",),
     "ballplayer": ("person", "player"),
     "scuba diver": ("person", "diver", "water"),
-}
-# A category's broader kinds ("is there an animal?")
-_ANIMALS = {
-    "fish",
-    "bird",
-    "amphibian",
-    "reptile",
-    "dinosaur",
-    "snake",
-    "spider",
-    "insect",
-    "elephant",
-    "animal",
-    "sea creature",
-    "whale",
-    "seal",
-    "dog",
-    "wolf",
-    "hyena",
-    "fox",
-    "cat",
-    "big cat",
-    "bear",
-    "butterfly",
-    "rabbit",
-    "rodent",
-    "horse",
-    "zebra",
-    "pig",
-    "hippopotamus",
-    "cattle",
-    "sheep",
-    "antelope",
-    "camel",
-    "llama",
-    "sloth",
-    "monkey",
-    "lemur",
-    "panda",
-}
-_BROADER = {
-    "vehicle": {"car", "truck", "bus", "train", "motorcycle", "bicycle", "boat", "airplane"},
-    "animal": _ANIMALS,
-    "food": {"food", "drink"},
-}
-# COCO classes a category stands for (the detector's word for the same thing)
-TO_COCO = {
-    "cattle": "cow",
-    "big cat": "cat",
-    "sheep": "sheep",
-    "table": "dining table",
-    "phone": "cell phone",
-    "computer": "laptop",
 }
 # Words never checked: they describe the picture, not things in it
 GENERIC = set(
@@ -307,32 +147,28 @@ def imagenet_labels() -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
-@cache
-def _categories() -> tuple[str, ...]:
-    labels = imagenet_labels()
-    by_label = {label: kind for kind, names in _OBJECTS.items() for label in _split(names)}
-    out = []
-    for index, label in enumerate(labels):
-        ranged = next((kind for lo, hi, kind in _RANGES if lo <= index <= hi), None)
-        out.append(ranged or by_label.get(label, label.lower()))
-    return tuple(out)
-
-
-def category_of(index: int) -> str:
-    return _categories()[index]
-
-
-def broader(category: str) -> set[str]:
-    """The category itself and the broader kinds it belongs to."""
-    return {category} | {kind for kind, members in _BROADER.items() if category in members}
-
-
-def setting_of(categories: set[str]) -> str | None:
-    if categories & _INDOOR:
+def setting_of(kinds: Iterable[str]) -> str | None:
+    """ "indoor" or "outdoor" when a kind of thing seen (a node name or a detector class)
+    places the picture, else None."""
+    tree = imagenet_hierarchy()
+    names = set()
+    for kind in kinds:
+        node = tree.coco.get(kind)
+        for sense in [node] if node is not None else tree.senses(kind):
+            names.update(tree.names[i] for i in (sense, *tree.ancestors[sense]))
+    if names & _INDOOR:
         return "indoor"
-    if categories & _OUTDOOR:
+    if names & _OUTDOOR:
         return "outdoor"
     return None
+
+
+def broader(coco: str) -> tuple[str, ...]:
+    """The kinds a detector class is of that a person would say ("dog" -> "canine", ...,
+    "animal")."""
+    tree = imagenet_hierarchy()
+    node = tree.coco.get(coco)
+    return tree.kinds_of(node) if node is not None else ()
 
 
 def coco_class(word: str) -> str | None:
@@ -383,6 +219,22 @@ def lemma(word: str) -> str:
     return word
 
 
+WORN = ("clothing", "headdress", "footwear", "neckwear", "jewelry", "mask")
+_MASS_NOUNS = frozenset(["clothing", "apparel", "attire", "footwear", "headgear", "neckwear",
+                         "jewelry", "armor", "body armor", "food", "produce", "fruit"])  # fmt: skip
+
+
+def is_worn(name: str) -> bool:
+    """Whether the thing a node names is worn ("mortarboard", "clothing")."""
+    tree = imagenet_hierarchy()
+    return any(tree.is_a(name, kind) for kind in WORN)
+
+
+def some(noun: str) -> str:
+    """ "clothing", "a cap": a mass noun goes without an article."""
+    return noun if noun in _MASS_NOUNS else with_article(noun)
+
+
 def with_article(noun: str) -> str:
     """ "a cat", "an espresso"."""
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
@@ -396,12 +248,11 @@ def words_of(text: str) -> list[str]:
 def content_nouns() -> frozenset[str]:
     """Every thing-word llmos's experts could ever report: writing one of these is a claim."""
     vocabulary: set[str] = set()
-    for phrase in (*imagenet_labels(), *_categories(), *COCO_CLASSES, *SYNONYMS):
+    lemmas = (lemma for node in imagenet_hierarchy().lemmas for lemma in node)
+    for phrase in (*imagenet_labels(), *lemmas, *COCO_CLASSES, *SYNONYMS):
         vocabulary.update(words_of(phrase))
     for implied in CONCEPTS.values():
         vocabulary.update(implied)
-    for kind in _BROADER:
-        vocabulary.add(kind)
     return frozenset(w for w in vocabulary if len(w) > 2) - GENERIC - _NOT_NOUNS
 
 
@@ -486,11 +337,3 @@ _NOT_NOUNS = set(
 
 def _split(names: str) -> list[str]:
     return [name.strip() for name in names.split(",") if name.strip()]
-
-
-COCO_VEHICLES = frozenset(
-    ["bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat"]
-)
-COCO_ANIMALS = frozenset(
-    ["bird", "cat", "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe"]
-)
