@@ -1,0 +1,1 @@
+"""Cross-modal search over the user's files: ingestion, the index, hybrid ranking."""

@@ -1,0 +1,100 @@
+"""Vector search behind a small interface, with the embedded default: sqlite-vec.
+
+:class:`VectorStore` is what the search index needs from a vector store: a space per embedding
+model, upsert and delete by integer key, and the nearest keys to a query vector (cosine), with
+the item type as a filter. :class:`SqliteVecStore` keeps exact ``vec0`` tables in the index's own
+SQLite file and connection, so vectors are written in the same transaction as the rows they
+belong to. A server-grade store (Qdrant, PostgreSQL + pgvector) for collections past a few
+hundred thousand vectors implements the same five methods; see docs/search.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from llmos.errors import MissingExtra, install_extra
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+class VectorStore(Protocol):
+    def create(self, space: str, dim: int) -> None:
+        """Make room for vectors of ``dim`` dimensions named ``space`` (kept if it exists)."""
+
+    def upsert(self, space: str, keys: Sequence[int], vectors: np.ndarray, type: str) -> None:
+        """Store ``vectors`` (n, dim) under ``keys``, tagged with the item ``type``."""
+
+    def delete(self, space: str, keys: Sequence[int]) -> None: ...
+
+    def nearest(
+        self, space: str, vector: np.ndarray, limit: int, type: str | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to ``limit`` (key, cosine similarity), most similar first."""
+
+
+def connect(path: Path) -> Any:
+    """A pysqlite3 connection to ``path`` with sqlite-vec loaded, WAL and a busy timeout."""
+    try:
+        import pysqlite3.dbapi2 as sqlite3
+        import sqlite_vec
+    except ImportError as error:
+        name = error.name or "sqlite-vec"
+        raise MissingExtra(name, install=install_extra("search")) from error
+    db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+    db.enable_load_extension(True)
+    sqlite_vec.load(db)
+    db.enable_load_extension(False)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.isolation_level = ""  # back to implicit transactions: `with db:` commits or rolls back
+    return db
+
+
+class SqliteVecStore:
+    """Exact cosine search in sqlite-vec ``vec0`` tables (one per space), in the caller's
+    connection and transaction."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+
+    def create(self, space: str, dim: int) -> None:
+        self._db.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {_table(space)} USING vec0("
+            f"embedding float[{int(dim)}] distance_metric=cosine, type text)"
+        )
+
+    def upsert(self, space: str, keys: Sequence[int], vectors: np.ndarray, type: str) -> None:
+        table = _table(space)
+        self.delete(space, keys)
+        rows = [
+            (int(key), np.ascontiguousarray(v, dtype=np.float32).tobytes(), type)
+            for key, v in zip(keys, vectors, strict=True)
+        ]
+        self._db.executemany(f"INSERT INTO {table} (rowid, embedding, type) VALUES (?, ?, ?)", rows)
+
+    def delete(self, space: str, keys: Sequence[int]) -> None:
+        table = _table(space)
+        self._db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(int(k),) for k in keys])
+
+    def nearest(
+        self, space: str, vector: np.ndarray, limit: int, type: str | None = None
+    ) -> list[tuple[int, float]]:
+        query = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        where = "embedding MATCH ? AND k = ?" + (" AND type = ?" if type else "")
+        args = (query, int(limit), type) if type else (query, int(limit))
+        rows = self._db.execute(
+            f"SELECT rowid, distance FROM {_table(space)} WHERE {where} ORDER BY distance", args
+        ).fetchall()
+        return [(int(key), 1.0 - float(distance)) for key, distance in rows]
+
+
+def _table(space: str) -> str:
+    if not _NAME.match(space):
+        raise ValueError(f"an embedding space is named with [a-z0-9_], not {space!r}")
+    return f"vectors_{space}"
