@@ -38,7 +38,7 @@ THUMB = 192
 def seen_words(facts) -> list[str]:
     """What the vision experts name in a picture: detected objects, labels and their kinds."""
     words = [o.label for o in facts.objects]
-    words += [w for label in facts.labels for w in (label.name, label.category)]
+    words += [w for label in facts.labels for w in (label.name, *label.kinds)]
     return [w.lower() for w in words]
 
 

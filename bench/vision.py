@@ -57,7 +57,7 @@ def experts(images: list[np.ndarray]) -> None:
     print(f"  faces              {per_image_ms(faces.faces, images):7.1f}")
     print(f"  OCR                {per_image_ms(ocr.read, images):7.1f}")
     subject_ms = per_image_ms(find_subject, images)
-    print(f"  subject (saliency + GrabCut; not in the facts yet) {subject_ms:7.1f}")
+    print(f"  subject (saliency + GrabCut) {subject_ms:7.1f}")
     started = time.perf_counter()
     for image in images:
         classifier.classify([image])

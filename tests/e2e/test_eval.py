@@ -10,7 +10,7 @@ import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 # Bounds for the stamps' check subset (24 stamps on two grounds, the test chat model)
-NAMED, OTHER, RIGHT, WRONG = 0.3, 0.25, 0.4, 0.15
+NAMED, OTHER, RIGHT, WRONG = 0.38, 0.15, 0.33, 0.10  # measured: 0.48, 0.06, 0.41, 0.05
 
 
 def llmos(*args: str) -> subprocess.CompletedProcess:
@@ -67,5 +67,3 @@ def test_eval_vision_on_the_stamps_check_set_reaches_its_measured_targets():
     summary = f"named {named:.0%}, other {other:.0%}, right {right:.0%}, wrong {wrong:.0%}"
     assert named >= NAMED and other <= OTHER, summary
     assert right >= RIGHT and wrong <= WRONG, summary
-    outcomes = {r["caption_outcome"] for r in report["results"]}
-    assert outcomes <= {"named", "other", "silent"}

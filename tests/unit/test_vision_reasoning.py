@@ -233,3 +233,24 @@ def test_kinds_the_classifier_knows_are_answered_in_code_not_by_the_llm():
     unsure = replace(pizza, labels=(), kinds={})
     assert route("Is there an animal?", unsure).abstained  # decided here, not by the LLM
     assert route("Is there a unicorn?", unsure) is None  # a word the experts do not know
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Is this a woman?", "How many men are there?", "How old is the person?", "Is it a boy?"],
+)
+def test_gender_and_age_are_never_judged(question):
+    person = cat_photo(objects=(DetectedObject("person", 0.95, Box(0, 0, 300, 400)),), labels=())
+    answer = route(question, person)
+    assert answer is not None and answer.abstained and answer.evidence == "policy"
+    assert route("How many people are there?", person).answer == "1"
+
+
+def test_a_person_class_label_is_only_a_person():
+    from llmos.capabilities.vision.facts import gate_labels
+    from llmos.capabilities.vision.vocabulary import imagenet_labels
+
+    probs = np.zeros(1000, np.float32)
+    probs[imagenet_labels().index("groom")] = 0.9
+    labels, kinds = gate_labels(probs)
+    assert [label.name for label in labels] == ["person"] and "groom" not in kinds

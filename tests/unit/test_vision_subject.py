@@ -74,6 +74,7 @@ def test_a_colour_question_about_the_subject_is_answered_from_its_own_pixels():
     assert background is not None and background.answer == "dark green"
     blurred = route("Is the background blurred?", facts)
     assert blurred is not None and blurred.answer.startswith("yes")
+    assert route("Is the background in focus?", facts).answer.startswith("no")
     where = route("Where is the disc?", facts)
     assert where is not None and where.answer == "at the centre"
 

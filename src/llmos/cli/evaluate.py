@@ -32,9 +32,10 @@ def vision(
     stamps: Annotated[
         int,
         typer.Option(
+            min=0,
             help="Instead, caption and question this many Tux Paint stamps (the check set: "
             "pictures nobody here chose; needs `apt-get install tuxpaint-stamps-default "
-            "wordnet-base`)."
+            "wordnet-base`).",
         ),
     ] = 0,
     split: Annotated[

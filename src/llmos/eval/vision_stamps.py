@@ -36,7 +36,11 @@ KIND_QUESTIONS = {
     "vehicles": "Is this a vehicle?",
     "clothes": "Is this clothing?",
 }
-NAMES = "(names the thing)"  # accepted "answer" judged by WordNet, not by words
+NAMES = "(names the thing)"
+_ADJECTIVE_COLOUR = re.compile(
+    r"\b(?:dark |light )?(?:" + "|".join((*COLOURS, "olive", "navy", "teal", "silver", "beige",
+    "gold", "maroon", "dark red")) + r")(?= [a-z])", re.IGNORECASE
+)  # fmt: skip  # accepted "answer" judged by WordNet, not by words
 CaptionOutcome = Literal["named", "other", "silent"]
 
 
@@ -44,6 +48,7 @@ CaptionOutcome = Literal["named", "other", "silent"]
 class StampQuestion:
     question: str
     accepted: tuple[str, ...]  # or (NAMES,)
+    exact: bool = False  # the whole answer must be one of ``accepted``
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def questions(case: StampCase) -> tuple[StampQuestion, ...]:
     if len(colours) == 1:
         colour = "grey" if colours[0] == "gray" else colours[0]
         asked.append(StampQuestion(f"What colour is the {thing}?", (colour,)))
-    asked.append(StampQuestion(f"Where is the {thing}?", ("centre", "center")))
+    asked.append(StampQuestion(f"Where is the {thing}?", ("at the centre",), exact=True))
     return tuple(asked)
 
 
@@ -106,15 +111,16 @@ async def evaluate_stamps(
         started = time.perf_counter()
         facts = await vision.facts(case.image, case.name)
         caption = await vision.caption(facts, model=model)
-        if words.names(caption.text, case.thing):
+        if words.names(without_colours(caption.text), case.thing):
             outcome: CaptionOutcome = "named"
         else:
             outcome = "other" if _names_anything(facts) else "silent"
         answers = []
         for q in questions(case):
             answer = await vision.answer(facts, q.question, model=model)
-            if q.accepted == (NAMES,):
-                right = not answer.abstained and words.names(answer.answer, case.thing)
+            if q.accepted == (NAMES,) or q.exact:
+                named = words.names(without_colours(answer.answer), case.thing)
+                right = named if q.accepted == (NAMES,) else answer.answer in q.accepted
                 said: Outcome = "abstained" if answer.abstained else "right" if right else "wrong"
             else:
                 said = judge(answer, q.accepted)
@@ -129,6 +135,12 @@ async def evaluate_stamps(
         answers=_count((a[2] for r in results for a in r.answers), ("right", "abstained", "wrong")),
         results=results,
     )
+
+
+def without_colours(text: str) -> str:
+    """``text`` without colour words used as adjectives ("an orange lemon" names no orange;
+    "an orange" does)."""
+    return _ADJECTIVE_COLOUR.sub("", text)
 
 
 def _names_anything(facts) -> bool:

@@ -142,6 +142,7 @@ class SearchIndex:
         for group in vectors:
             self._check(group, len(pieces))
         with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")  # read the old rows inside the write lock
             self._delete(item.path)
             cursor = self._db.execute(
                 "INSERT INTO items (path, type, sha256, mtime, size, indexed_at, meta) "
@@ -171,6 +172,7 @@ class SearchIndex:
     def remove(self, path: str) -> bool:
         """Forget ``path``; whether it was indexed."""
         with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
             return self._delete(path)
 
     def keyword(self, query: str, *, limit: int, type: str | None = None) -> list[Hit]:
@@ -188,7 +190,8 @@ class SearchIndex:
         args = (match, type, limit) if type else (match, limit)
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-            return [self._hit_of_piece(piece_id, -rank) for piece_id, rank in rows]
+            hits = (self._hit_of_piece(piece_id, -rank) for piece_id, rank in rows)
+            return [hit for hit in hits if hit is not None]
 
     def nearest(
         self, space: str, vector: np.ndarray, *, limit: int, type: str | None = None
@@ -196,7 +199,8 @@ class SearchIndex:
         """The pieces whose ``space`` vectors are most similar to ``vector`` (cosine)."""
         with self._lock:
             found = self.vectors.nearest(space, vector, limit, type)
-            return [self._hit_of_piece(key, similarity) for key, similarity in found]
+            hits = (self._hit_of_piece(key, similarity) for key, similarity in found)
+            return [hit for hit in hits if hit is not None]  # a remote store may lag behind
 
     def count(self) -> dict[str, int]:
         """How many items of each type are indexed."""
@@ -205,8 +209,14 @@ class SearchIndex:
         return dict(rows)
 
     def integrity(self) -> str:
+        """ "ok", or what SQLite's check (and FTS5's own, against the pieces) found wrong."""
         with self._lock:
-            return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+            found = self._db.execute("PRAGMA integrity_check").fetchone()[0]
+            try:
+                self._db.execute("INSERT INTO pieces_fts (pieces_fts) VALUES ('integrity-check')")
+            except Exception as error:  # the driver's DatabaseError: the keyword index is off
+                return f"keyword index: {error}"
+            return found
 
     def _delete(self, path: str) -> bool:
         row = self._db.execute("SELECT id, type FROM items WHERE path = ?", (path,)).fetchone()
@@ -228,12 +238,14 @@ class SearchIndex:
         self._db.execute("DELETE FROM items WHERE id = ?", (item_id,))
         return True
 
-    def _hit_of_piece(self, piece_id: int, score: float) -> Hit:
+    def _hit_of_piece(self, piece_id: int, score: float) -> Hit | None:
         row = self._db.execute(
             'SELECT p.item_id, i.path, i.type, p.kind, p.text, p.page, p.start, p."end", p.box '
             "FROM pieces p JOIN items i ON i.id = p.item_id WHERE p.id = ?",
             (piece_id,),
         ).fetchone()
+        if row is None:
+            return None
         box = tuple(json.loads(row[8])) if row[8] else None
         piece = Piece(row[3], row[4], row[5], row[6], row[7], box)  # type: ignore[arg-type]
         return Hit(row[0], row[1], row[2], piece, round(float(score), 4))

@@ -5,7 +5,7 @@ model, upsert and delete by integer key, and the nearest keys to a query vector 
 the item type as a filter. :class:`SqliteVecStore` keeps exact ``vec0`` tables in the index's own
 SQLite file and connection, so vectors are written in the same transaction as the rows they
 belong to. A server-grade store (Qdrant, PostgreSQL + pgvector) for collections past a few
-hundred thousand vectors implements the same five methods; see docs/search.md.
+hundred thousand vectors implements the same four methods; see docs/search.md.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 
 from llmos.errors import MissingExtra, install_extra
 
+MAX_K = 4096  # sqlite-vec's most neighbours per query
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
@@ -46,9 +47,13 @@ def connect(path: Path) -> Any:
         name = error.name or "sqlite-vec"
         raise MissingExtra(name, install=install_extra("search")) from error
     db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
-    db.enable_load_extension(True)
-    sqlite_vec.load(db)
-    db.enable_load_extension(False)
+    try:
+        db.enable_load_extension(True)
+        sqlite_vec.load(db)
+        db.enable_load_extension(False)
+    except Exception:
+        db.close()
+        raise
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
@@ -87,7 +92,8 @@ class SqliteVecStore:
     ) -> list[tuple[int, float]]:
         query = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         where = "embedding MATCH ? AND k = ?" + (" AND type = ?" if type else "")
-        args = (query, int(limit), type) if type else (query, int(limit))
+        k = min(int(limit), MAX_K)
+        args = (query, k, type) if type else (query, k)
         rows = self._db.execute(
             f"SELECT rowid, distance FROM {_table(space)} WHERE {where} ORDER BY distance", args
         ).fetchall()

@@ -21,6 +21,14 @@ _ARTICLE = r"(?:(?:an?|any|the|some|this|that|these|those)\s+)?"
 _NOUN = r"([a-z][a-z -]*?)"
 _TAIL = r"(?:\s+(?:in|on|at|of)\s+(?:the|this)\s+(?:image|picture|photo|photograph))?\s*\??$"
 _PICTURE = {"image", "picture", "photo", "photograph", "scene", "background"}
+# questions that ask llmos to judge a person's gender or age, which it never does ("what is
+# the man holding?" only refers to someone and is answered)
+_PEOPLE = r"(?:man|men|woman|women|boys?|girls?|child|children|kids?|lady|ladies|guys?|baby|babies)"
+_GENDER_OR_AGE = (
+    rf"^(?:is|are) (?:this|it|that|these|those|he|she|they|there|the \w+) (?:an? |any )?{_PEOPLE}\b"
+    rf"|^how many {_PEOPLE}\b|\bhow old\b|\b(?:gender|sex|age)\b|\bmale or female\b"
+    rf"|\b(?:man|boy) or (?:a )?(?:woman|girl)\b"
+)
 
 
 def route(question: str, facts: VisualFacts) -> Answer | None:
@@ -35,9 +43,17 @@ def route(question: str, facts: VisualFacts) -> Answer | None:
         colourful = "colou" in q and "black" not in q
         yes = grey != colourful
         return Answer("yes" if yes else "no", 0.9, f"photo: grayscale={grey}")
-    if re.search(r"\bbackground\b.*\b(blurr?(?:ed|y)|out of focus|in focus|sharp|bokeh)\b", q):
-        return _background_focus(facts)
-    if re.search(r"\b(wearing|wears|dressed in|on (?:his|her|their) head)\b", q):
+    if re.search(_GENDER_OR_AGE, q):
+        return Answer(
+            "I don't judge people's gender or age; I can say whether there are people and "
+            "count them (ask about people or persons).",
+            0.0,
+            "policy",
+            abstained=True,
+        )
+    if m := re.search(r"\bbackground\b.*\b(blurr?(?:ed|y)|out of focus|bokeh|in focus|sharp)\b", q):
+        return _background_focus(facts, asked_sharp=m.group(1) in ("in focus", "sharp"))
+    if re.search(r"^what\b.*\b(wearing|wear|dressed in|on (?:his|her|their) head)\b", q):
         return _worn(facts)
     if m := re.search(rf"^where (?:is|are) {_ARTICLE}{_NOUN}{_TAIL}", q):
         return _where(m.group(1), facts)
@@ -220,7 +236,8 @@ def _is_subject(noun: str, facts: VisualFacts) -> bool:
     return not facts.objects
 
 
-def _background_focus(facts: VisualFacts) -> Answer:
+def _background_focus(facts: VisualFacts, *, asked_sharp: bool) -> Answer:
+    """Whether the background is blurred (or, ``asked_sharp``, sharp) against the subject."""
     subject = facts.subject
     if subject is None:
         return Answer(CANNOT_TELL, 0.0, "no main subject stands out", abstained=True)
@@ -228,9 +245,11 @@ def _background_focus(facts: VisualFacts) -> Answer:
         f"sharpness (variance of the Laplacian): subject {subject.sharpness}, "
         f"background {subject.background_sharpness}"
     )
-    if subject.background == "blurred":
-        return Answer("yes: the background is much less sharp than the subject", 0.6, evidence)
-    return Answer("no: the background is about as sharp as the subject", 0.6, evidence)
+    blurred = subject.background == "blurred"
+    yes = "yes" if blurred != asked_sharp else "no"
+    if blurred:
+        return Answer(f"{yes}: the background is much less sharp than the subject", 0.6, evidence)
+    return Answer(f"{yes}: the background is about as sharp as the subject", 0.6, evidence)
 
 
 def _worn(facts: VisualFacts) -> Answer | None:

@@ -115,13 +115,16 @@ def supported_words(facts: VisualFacts) -> set[str]:
 
 def captioned(facts: VisualFacts) -> list[DetectedObject]:
     """The detections a caption names, from CAPTION_OBJECT_SCORE: of the class the label is a
-    kind of ("tabby": cat; "mammal" confirms no "cow"), and of those with one box at least
-    LONE_OBJECT_SCORE."""
+    kind of ("tabby": cat; "mammal" confirms no "cow") or implies ("espresso": cup), and of those
+    with one box at least LONE_OBJECT_SCORE."""
     tree = imagenet_hierarchy()
     label = facts.labels[0].name if facts.labels else None
     kinds = {found.label for found in facts.objects if found.score >= LONE_OBJECT_SCORE}
     if label is not None:
-        kinds |= {found.label for found in facts.objects if tree.kind_of(label, found.label)}
+        implied = vocabulary.CONCEPTS.get(label, ())  # espresso: in a cup
+        kinds |= {
+            o.label for o in facts.objects if tree.kind_of(label, o.label) or o.label in implied
+        }
     return [o for o in facts.objects if o.label in kinds and o.score >= CAPTION_OBJECT_SCORE]
 
 

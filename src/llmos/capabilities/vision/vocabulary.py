@@ -60,7 +60,6 @@ SYNONYMS = {
     "lorry": "truck",
     "doughnut": "donut",
     "glass": "wine glass",
-    "plant": "potted plant",
 }
 
 # Broad WordNet kinds that place a picture indoors or outdoors
