@@ -50,14 +50,7 @@ async def main() -> None:
             await kernel.stop()
     print(f"backgrounds: {', '.join(backgrounds)}; model: {args.model or 'default'}")
     for split, report in reports.items():
-        c, a = report.captions, report.answers
-        print(
-            f"{split:5s} {report.stamps} pictures: caption names the thing {c['named']} "
-            f"({report.share('named'):.0%}), something else {c['other']} "
-            f"({report.share('other'):.0%}), nothing {c['silent']}; "
-            f"{sum(a.values())} questions: right {report.share('right'):.0%}, "
-            f"abstained {report.share('abstained'):.0%}, wrong {report.share('wrong'):.0%}"
-        )
+        print(f"{split:5s} {report.summary()}")
 
 
 if __name__ == "__main__":

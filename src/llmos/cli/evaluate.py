@@ -103,13 +103,8 @@ def _stamps(model, limit: int, split: str, backgrounds: tuple[str, ...], as_json
     if as_json:
         print(json.dumps(asdict(report), indent=2, ensure_ascii=False))
         return
-    c = report.captions
     console.print(
-        f"{split} half, {report.stamps} pictures ({', '.join(backgrounds)}): the caption names "
-        f"the thing in {c['named']} ({report.share('named'):.0%}), something else in "
-        f"{c['other']} ({report.share('other'):.0%}), nothing in {c['silent']}; "
-        f"{sum(report.answers.values())} questions: right {report.share('right'):.0%}, "
-        f"abstained {report.share('abstained'):.0%}, wrong {report.share('wrong'):.0%}",
+        f"{split} half ({', '.join(backgrounds)}), {report.summary()}",
         highlight=False,
     )
 

@@ -72,6 +72,17 @@ class StampsReport:
         counts = self.captions if kind in self.captions else self.answers
         return counts[kind] / max(1, sum(counts.values()))
 
+    def summary(self) -> str:
+        """One line: the captions' and the questions' outcomes, counted and as shares."""
+        c = self.captions
+        return (
+            f"{self.stamps} pictures: the caption names the thing in {c['named']} "
+            f"({self.share('named'):.0%}), something else in {c['other']} "
+            f"({self.share('other'):.0%}), nothing in {c['silent']}; "
+            f"{sum(self.answers.values())} questions: right {self.share('right'):.0%}, "
+            f"abstained {self.share('abstained'):.0%}, wrong {self.share('wrong'):.0%}"
+        )
+
 
 def questions(case: StampCase) -> tuple[StampQuestion, ...]:
     """The questions of one stamp, from its description, category and background only."""

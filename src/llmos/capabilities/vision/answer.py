@@ -226,14 +226,17 @@ def _is_subject(noun: str, facts: VisualFacts) -> bool:
     """Whether ``noun`` is what the picture's subject was seen to be: a kind of its label
     or the label a kind of it ("the flower" of a daisy), or anything when nothing else was
     seen and the subject is all there is."""
-    tree = imagenet_hierarchy()
     if noun in ("subject", "thing", "object", "it", "one"):
         return True
     if facts.labels:
-        label = facts.labels[0].name
-        word = vocabulary.lemma(noun)
-        return tree.is_a(label, word) or tree.is_a(word, label)
+        return _one_a_kind_of_other(facts.labels[0].name, vocabulary.lemma(noun))
     return not facts.objects
+
+
+def _one_a_kind_of_other(a: str, b: str) -> bool:
+    """Whether ``a`` is a kind of ``b`` or ``b`` of ``a`` in WordNet ("daisy", "flower")."""
+    tree = imagenet_hierarchy()
+    return tree.is_a(a, b) or tree.is_a(b, a)
 
 
 def _background_focus(facts: VisualFacts, *, asked_sharp: bool) -> Answer:
@@ -309,7 +312,7 @@ def _exists(noun: str, facts: VisualFacts) -> Answer | None:
     # stamps' existence questions, 243 right and 18 wrong, against 204 and 5 abstaining
     # instead (the 135M test model, asked, was wrong about 100 times)
     label = facts.labels[0].name if facts.labels else None
-    unrelated = label is not None and not (tree.is_a(label, word) or tree.is_a(word, label))
+    unrelated = label is not None and not _one_a_kind_of_other(label, word)
     if unrelated and sure < KIND_SCORE:
         return Answer("no", 0.6, f"classifier: {vocabulary.some(label)}, not a kind of {word}")
     return Answer(CANNOT_TELL, 0.0, f"classifier: unsure whether it shows a {word}", abstained=True)

@@ -13,7 +13,7 @@ once for each of its ancestors however many paths lead there.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -53,6 +53,8 @@ class Hierarchy:
     classes: tuple[int, ...]  # node index of each output class
     ancestors: tuple[frozenset[int], ...]  # every node above each node in WordNet
     coco: dict[str, int]  # the detector's 80 classes' nodes
+    _by_name: dict[str, list[int]] = field(init=False, repr=False, compare=False)
+    _by_lemma: dict[str, list[int]] = field(init=False, repr=False, compare=False)
 
     def probabilities(self, probs: np.ndarray) -> np.ndarray:
         """Each node's probability: the sum of its classes' probabilities. (nodes,)"""
@@ -128,8 +130,19 @@ class Hierarchy:
     def senses(self, name: str) -> list[int]:
         """The nodes a word names: by their first lemma, else by any lemma."""
         word = name.strip().lower()
-        found = [i for i, n in enumerate(self.names) if n.lower() == word]
-        return found or [i for i, ls in enumerate(self.lemmas) if word in (x.lower() for x in ls)]
+        return list(self._by_name.get(word) or self._by_lemma.get(word, ()))
+
+    def __post_init__(self) -> None:
+        # word -> nodes, in node order, so senses() is a lookup (captions and answers ask it
+        # hundreds of times)
+        by_name: dict[str, list[int]] = {}
+        by_lemma: dict[str, list[int]] = {}
+        for i, (name, lemmas) in enumerate(zip(self.names, self.lemmas, strict=True)):
+            by_name.setdefault(name.lower(), []).append(i)
+            for lemma in dict.fromkeys(x.lower() for x in lemmas):
+                by_lemma.setdefault(lemma, []).append(i)
+        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_by_lemma", by_lemma)
 
     def index(self, name: str) -> int | None:
         """The widest node ``name`` names, or None."""

@@ -332,7 +332,3 @@ _NOT_NOUNS = set(
         "corn",
     ]
 )
-
-
-def _split(names: str) -> list[str]:
-    return [name.strip() for name in names.split(",") if name.strip()]
