@@ -117,9 +117,10 @@ def llmos_serve(
         process.terminate()
         process.wait(timeout=30)
         output = log.read_text()
-        # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status
-        assert process.returncode in (0, -15), output
-        assert "Application shutdown complete" in output, output
+        if process.returncode != -9:  # -9: the test killed it, there was no shutdown
+            # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status
+            assert process.returncode in (0, -15), output
+            assert "Application shutdown complete" in output, output
         assert not (forbid_tracebacks and "Traceback" in output), output
 
 

@@ -7,19 +7,37 @@ import io
 from PIL import Image, ImageDraw, ImageFont
 
 
-def text_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF whose text is real text (Helvetica), with a correct cross-reference table."""
-    shown = " ".join(f"({line}) Tj 0 -30 Td" for line in lines)
-    content = f"BT /F1 20 Tf 72 720 Td {shown} ET"
+def text_pdf(lines: list[str], *more_pages: list[str]) -> bytes:
+    """A PDF whose text is real text (Helvetica), with a correct cross-reference table: a page
+    of ``lines``, then one per list in ``more_pages``."""
+    pages = [lines, *more_pages]
+    font = 3 + 2 * len(pages)  # after the catalog, the page tree and each page's two objects
+    kids = " ".join(f"{3 + 2 * n} 0 R" for n in range(len(pages)))
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>",
     ]
+    for n, page in enumerate(pages):
+        shown = " ".join(f"({line}) Tj 0 -30 Td" for line in page)
+        content = f"BT /F1 20 Tf 72 720 Td {shown} ET"
+        objects += [
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * n} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> >>",
+            f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        ]
+    objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     return pdf_of(objects)
+
+
+def encrypted_pdf() -> bytes:
+    """A PDF whose trailer names a standard security handler whose keys no password opens."""
+    pdf = text_pdf(["Secret"])
+    encrypt = (
+        "<< /Filter /Standard /V 1 /R 2 /O <" + "ab" * 32 + "> /U <" + "cd" * 32 + "> /P -4 >>"
+    )
+    return pdf.replace(
+        b"/Root 1 0 R >>", f"/Root 1 0 R /Encrypt {encrypt} /ID [<00> <00>] >>".encode()
+    )
 
 
 def bare_page_pdf(media_box: str) -> bytes:

@@ -34,6 +34,12 @@ class Unauthorized(LlmosError):
     status, type, code = 401, "invalid_request_error", "invalid_api_key"
 
 
+class Forbidden(LlmosError):
+    """The request names something the server's settings do not let clients reach."""
+
+    status, type, code = 403, "invalid_request_error", "forbidden"
+
+
 class NotFound(LlmosError):
     status, type, code = 404, "invalid_request_error", "not_found"
 

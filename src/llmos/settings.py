@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="Comma-separated hosts whose http(s) image URLs chat may fetch; by default "
         "none (an offline box, and no server-side request forgery): send images as data URIs.",
     )
+    index_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated folders `llmos index` may read (with what lies under "
+        "them); by default none: a server must not read any file a client names.",
+    )
     keep_alive: str | float = Field(
         "5m",
         description="How long an idle model stays loaded: seconds or '30s', '5m', '1h'; "
@@ -98,12 +103,17 @@ class Settings(BaseSettings):
             self.models_dir = self.home / "models"
         return self
 
-    @field_validator("api_keys", "image_url_hosts", mode="before")
+    @field_validator("api_keys", "image_url_hosts", "index_roots", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return [key.strip() for key in value.split(",") if key.strip()]
         return value
+
+    @field_validator("index_roots")
+    @classmethod
+    def _resolve_roots(cls, roots: list[Path]) -> list[Path]:
+        return [root.expanduser().resolve() for root in roots]
 
     @field_validator("keep_alive")
     @classmethod
@@ -125,6 +135,11 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         """Where ``/v1/files`` uploads are kept."""
         return self.home / "files"
+
+    @property
+    def index_path(self) -> Path:
+        """The search index (SQLite, WAL)."""
+        return self.home / "index.db"
 
     @property
     def keep_alive_seconds(self) -> float | None:

@@ -26,11 +26,13 @@ from llmos.api.routes import (
     generations,
     images,
     libretranslate,
+    search,
     system,
     translate,
     video,
 )
 from llmos.fusion.imagegen import Composer
+from llmos.fusion.index.service import IndexService
 from llmos.fusion.translate import Translator
 from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel, default_registry
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         try:
             yield
         finally:
+            await app.state.index.close()
             await kernel.stop()
 
     app = FastAPI(
@@ -70,6 +73,13 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.translator = Translator(kernel)
     app.state.composer = Composer(kernel)
     app.state.pictures = PictureStore(settings.home / "pictures")
+    app.state.index = IndexService(
+        kernel,
+        app.state.vision,
+        app.state.translator,
+        path=settings.index_path,
+        roots=settings.index_roots,
+    )
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)
@@ -82,6 +92,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(generations.router)
     app.include_router(translate.router)
     app.include_router(libretranslate.router)
+    app.include_router(search.router)
     app.add_middleware(
         BodySizeLimit, max_upload_mb=settings.max_upload_mb, memory=kernel.work_memory.bodies
     )

@@ -11,8 +11,11 @@ import contextlib
 import hashlib
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
+
+import numpy as np
 
 from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.vision import answer as vqa
@@ -42,6 +45,12 @@ from llmos.kernel import Kernel
 CACHE_SIZE = 64  # images' facts, and documents' pages, kept per process
 
 
+@dataclass(frozen=True)
+class Look:
+    facts: VisualFacts
+    embedding: np.ndarray  # (1280,) float32, L2-normalised
+
+
 class Vision:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
@@ -64,6 +73,11 @@ class Vision:
             return self._facts.put(key, await self.facts_of(image))
 
     async def facts_of(self, image: DecodedImage) -> VisualFacts:
+        return (await self.look(image)).facts
+
+    async def look(self, image: DecodedImage) -> Look:
+        """The image's facts and its embedding (EfficientNet-Lite0's 1280-d pooled features of
+        the whole picture, L2-normalised), from one run of the experts."""
         timings: dict[str, float] = {}
         rgb = image.rgb
         photo = await self.kernel.compute(gating.photo_of, image, threads=OPENCV_THREADS)
@@ -72,7 +86,7 @@ class Vision:
         timings["subject"] = round((time.perf_counter() - started) * 1000, 1)
         # the classifier sees the whole picture and its subject close up; their mean is surer
         views = [rgb] if subject is None else [rgb, crop(rgb, subject.box)]
-        probs, _embedding = await self._run("classify", timings, lambda m: m.classify(views))
+        probs, embeddings = await self._run("classify", timings, lambda m: m.classify(views))
         labels = gating.gate_labels(probs.mean(axis=0))
         detections = await self._run(
             "detect", timings, lambda m: m.detect(rgb, min_score=gating.OBJECT_SCORE)
@@ -86,7 +100,13 @@ class Vision:
             faces = await self._run("faces", timings, lambda m: m.faces(rgb))
         lines = await self._run("ocr", timings, lambda m: m.read(rgb))
         text = gating.gate_text(lines, rgb.shape[0], min_score=gating.TEXT_SCORE)
-        return gating.assemble(photo, labels, objects, faces, text, subject, timings)
+        facts = gating.assemble(photo, labels, objects, faces, text, subject, timings)
+        return Look(facts, embeddings[0])
+
+    async def embedding(self, image: DecodedImage) -> np.ndarray:
+        """The whole picture's 1280-d embedding alone (an image query's)."""
+        _probs, embeddings = await self._run("classify", {}, lambda m: m.classify([image.rgb]))
+        return embeddings[0]
 
     async def read_text(self, image: DecodedImage, *, min_score: float) -> tuple[TextLine, ...]:
         lines = await self._run("ocr", {}, lambda m: m.read(image.rgb))
@@ -116,16 +136,21 @@ class Vision:
             numbers = list(range(1, min(count, pdf.MAX_PAGES) + 1))
         read: list[PageText] = []
         for number in numbers:
-            async with self.kernel.work_memory.pixels.reserve(pdf.RENDER_BYTES):
-                page = await self.kernel.compute(pdf.read_page, data, number, name)
-                if page.image is None:
-                    read.append(PageText(number, "text layer", page.text, ()))
-                else:
-                    lines = await self.read_text(page.image, min_score=min_score)
-                    read.append(PageText(number, "ocr", "\n".join(x.text for x in lines), lines))
+            read.append(await self.read_pdf_page(data, number, name, min_score=min_score))
             if max_chars is not None and sum(len(p.text) for p in read) >= max_chars:
                 break
         return self._documents.put(key, Document(tuple(read), count))
+
+    async def read_pdf_page(
+        self, data: bytes, number: int, name: str, *, min_score: float
+    ) -> PageText:
+        """Page ``number``'s text layer, or what OCR reads on it when it has none."""
+        async with self.kernel.work_memory.pixels.reserve(pdf.RENDER_BYTES):
+            page = await self.kernel.compute(pdf.read_page, data, number, name)
+            if page.image is None:
+                return PageText(number, "text layer", page.text, ())
+            lines = await self.read_text(page.image, min_score=min_score)
+            return PageText(number, "ocr", "\n".join(x.text for x in lines), lines)
 
     async def detect(self, image: DecodedImage, *, min_score: float) -> tuple[DetectedObject, ...]:
         found = await self._run("detect", {}, lambda m: m.detect(image.rgb, min_score=min_score))

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -169,6 +170,11 @@ class SearchIndex:
                 self.vectors.upsert(group.space, keys, group.vectors, item.type)
         return item_id
 
+    def touch(self, path: str, mtime: float) -> None:
+        """Record a new mtime for ``path`` whose content did not change."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE items SET mtime = ? WHERE path = ?", (mtime, path))
+
     def remove(self, path: str) -> bool:
         """Forget ``path``; whether it was indexed."""
         with self._lock, self._db:
@@ -201,6 +207,16 @@ class SearchIndex:
             found = self.vectors.nearest(space, vector, limit, type)
             hits = (self._hit_of_piece(key, similarity) for key, similarity in found)
             return [hit for hit in hits if hit is not None]  # a remote store may lag behind
+
+    def dates(self, item_ids: set[int]) -> dict[int, float]:
+        """Each item's date (Unix seconds): when it was taken (EXIF), else its mtime."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, mtime, json_extract(meta, '$.taken_at') FROM items WHERE id IN "
+                "(SELECT value FROM json_each(?))",
+                (json.dumps(sorted(item_ids)),),
+            ).fetchall()
+        return {item_id: _taken(taken) or mtime for item_id, mtime, taken in rows}
 
     def count(self) -> dict[str, int]:
         """How many items of each type are indexed."""
@@ -257,3 +273,11 @@ class SearchIndex:
             raise ValueError(f"{group.space} vectors of shape {group.vectors.shape}")
         if any(not 0 <= p < pieces for p in group.pieces):
             raise ValueError("a vector points at a piece the item does not have")
+
+
+def _taken(exif_date: str | None) -> float | None:
+    """EXIF's "2024:05:01 14:30:00" (local time, no zone) as Unix seconds, or None."""
+    try:
+        return datetime.strptime(exif_date or "", "%Y:%m:%d %H:%M:%S").timestamp()
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""The search index's ingestion and queries: the retrieval capability over the kernel."""

@@ -1,0 +1,196 @@
+"""Index jobs: folders walked, each changed file derived and stored, one job at a time.
+
+A job is accepted only for paths under the allowed roots (else 403, before anything is read).
+It walks its paths, removes from the index the files that are gone, skips those whose size and
+mtime (or, when only the mtime moved, content hash) are unchanged, and derives and stores the
+rest, each file in its own transaction: what a job reported done is in the index, whatever
+happens after. A file that cannot be read is reported in the job and skipped. Jobs run one
+after another (two would only slow each other on two cores); cancelling one stops it after the
+current file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from llmos.errors import InvalidRequest, LlmosError, NotFound
+from llmos.fusion.index import sources
+from llmos.fusion.index.derive import Deriver
+from llmos.storage.search_index import Item, SearchIndex
+
+log = logging.getLogger(__name__)
+
+KEPT_JOBS = 100  # finished jobs remembered for GET /v1/index/jobs/{id}
+MAX_PATHS = 100  # per job
+State = Literal["queued", "running", "done", "cancelled", "failed"]
+Outcome = Literal["indexed", "unchanged", "ignored"]
+
+
+@dataclass
+class FileError:
+    path: str
+    message: str
+
+
+@dataclass
+class IndexJob:
+    id: str
+    paths: list[str]
+    state: State = "queued"
+    files: int = 0  # found, once the walk is done
+    done: int = 0  # looked at: indexed + unchanged + failed
+    indexed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    errors: list[FileError] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # derivation not done -> files
+    current: str | None = None
+    created_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    cancel: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "cancelled", "failed")
+
+
+class Indexer:
+    def __init__(self, index: SearchIndex, deriver: Deriver, roots: list[Path]) -> None:
+        self.index = index
+        self.deriver = deriver
+        self.roots = roots
+        self._jobs: OrderedDict[str, IndexJob] = OrderedDict()
+        self._queue: asyncio.Queue[IndexJob] = asyncio.Queue()
+        self._worker: asyncio.Task | None = None
+
+    def check(self, paths: list[str]) -> list[Path]:
+        """``paths`` resolved; 403 for any outside the roots (blocking: it reads the disk)."""
+        if not paths:
+            raise InvalidRequest("'paths' is empty; name at least one file or folder to index.")
+        if len(paths) > MAX_PATHS:
+            raise InvalidRequest(f"'paths' has {len(paths)} entries; at most {MAX_PATHS} a job.")
+        return [sources.allowed(path, self.roots) for path in paths]
+
+    def start(self, paths: list[Path]) -> IndexJob:
+        """Queue a job for the checked ``paths``."""
+        job = IndexJob(uuid.uuid4().hex[:16], [str(path) for path in paths])
+        self._jobs[job.id] = job
+        while len(self._jobs) > KEPT_JOBS:
+            oldest = next(iter(self._jobs.values()))
+            if not oldest.finished:
+                break
+            self._jobs.popitem(last=False)
+        self._queue.put_nowait(job)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work(), name="llmos-index")
+        return job
+
+    def job(self, job_id: str) -> IndexJob:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            message = f"No index job {job_id!r} (finished jobs are kept for a while)."
+            raise NotFound(message) from None
+
+    def cancel(self, job_id: str) -> IndexJob:
+        job = self.job(job_id)
+        if not job.finished:
+            job.cancel.set()
+            if job.state == "queued":
+                self._finish(job, "cancelled")
+        return job
+
+    async def stop(self) -> None:
+        for job in self._jobs.values():
+            job.cancel.set()
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+
+    async def _work(self) -> None:
+        while not self._queue.empty():
+            job = self._queue.get_nowait()
+            if job.finished:  # cancelled while queued
+                continue
+            job.state = "running"
+            try:
+                await self._run(job)
+                self._finish(job, "cancelled" if job.cancel.is_set() else "done")
+            except asyncio.CancelledError:
+                self._finish(job, "cancelled")
+                raise
+            except Exception as error:  # the job fails; the server goes on
+                log.exception("index job %s failed", job.id)
+                job.errors.append(FileError("", f"the job failed: {error!r}"))
+                self._finish(job, "failed")
+
+    async def _run(self, job: IndexJob) -> None:
+        files: list[Path] = []
+        for path in map(Path, job.paths):
+            if not path.exists():  # a file that is gone leaves the index
+                job.removed += await asyncio.to_thread(self.index.remove, str(path))
+                continue
+            found = await asyncio.to_thread(lambda p=path: list(sources.walk(p)))
+            files += found
+            if path.is_dir():
+                present = {str(file) for file in found}
+                for indexed in await asyncio.to_thread(self.index.paths, str(path)):
+                    if indexed not in present:
+                        job.removed += await asyncio.to_thread(self.index.remove, indexed)
+        job.files = len(files)
+        for file in files:
+            if job.cancel.is_set():
+                return
+            job.current = str(file)
+            try:
+                outcome = await self._file(job, file)
+            except LlmosError as error:
+                job.errors.append(FileError(str(file), error.message))
+            except OSError as error:
+                job.errors.append(FileError(str(file), f"cannot be read: {error.strerror}"))
+            except Exception as error:
+                log.exception("indexing %s failed", file)
+                job.errors.append(FileError(str(file), f"failed: {error!r}"))
+            else:
+                if outcome == "ignored":  # not a type llmos indexes: not counted at all
+                    job.files -= 1
+                    continue
+                setattr(job, outcome, getattr(job, outcome) + 1)
+            job.done += 1
+        job.current = None
+
+    async def _file(self, job: IndexJob, file: Path) -> Outcome:
+        await asyncio.to_thread(sources.allowed, file, self.roots)  # a link may lead outside
+        source = await asyncio.to_thread(sources.detect, file)
+        if source is None:
+            return "ignored"
+        if source.size > sources.MAX_FILE_BYTES:
+            raise InvalidRequest(f"is larger than {sources.MAX_FILE_BYTES // 2**30} GiB")
+        known = await asyncio.to_thread(self.index.known, str(file))
+        if known is not None and known[1:] == (source.mtime, source.size):
+            return "unchanged"
+        digest = await self.deriver.kernel.compute(sources.sha256_of, file)
+        if known is not None and known[0] == digest:  # touched, not changed
+            await asyncio.to_thread(self.index.touch, str(file), source.mtime)
+            return "unchanged"
+        derived = await self.deriver.derive(source)
+        for note in derived.skipped:
+            job.skipped[note] = job.skipped.get(note, 0) + 1
+        meta = derived.meta | ({"skipped": derived.skipped} if derived.skipped else {})
+        item = Item(str(file), source.type, digest, source.mtime, source.size, meta)
+        await asyncio.to_thread(self.index.put, item, derived.pieces, derived.vectors)
+        return "indexed"
+
+    def _finish(self, job: IndexJob, state: State) -> None:
+        job.state = state
+        job.current = None
+        job.finished_at = time.time()

@@ -1,0 +1,149 @@
+"""Searching the index by text, by image, or both: hybrid ranking with a "why" for each result.
+
+A text query runs as keywords (BM25 over every piece) and as a MiniLM vector against the
+pieces' text vectors; a query not in English is also translated to English first (the index's
+derived text is English), and its own words still match keywords. An image query's
+EfficientNet embedding is compared with the images' (photos and video keyframes). The ranked
+lists are merged per file by reciprocal-rank fusion; each result's "why" is the piece that
+ranked it best: the matched caption, transcript span with its times, or page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from llmos.capabilities.embed import embed
+from llmos.capabilities.search.ranking import reciprocal_rank_fusion
+from llmos.errors import InvalidRequest, LlmosError
+from llmos.fusion.translate import Translator
+from llmos.fusion.vision import Vision
+from llmos.kernel import Kernel
+from llmos.storage.search_index import Hit, ItemType, Piece, SearchIndex
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 100  # per ranked list, before fusion and filters
+MAX_LIMIT = 100
+MAX_QUERY_CHARS = 2000
+TRANSLATE_CONFIDENCE = 0.8  # a query is translated when identified this surely as not English
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str | None = None
+    image: bytes | None = None
+    type: ItemType | None = None
+    folder: str | None = None  # only files under it
+    after: datetime | None = None  # taken (EXIF) or modified at or after
+    before: datetime | None = None
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class Result:
+    path: str
+    type: ItemType
+    score: float  # the fused score: higher is better, comparable within one search
+    why: Piece  # the piece that matched best
+
+
+@dataclass(frozen=True)
+class Found:
+    results: list[Result]
+    english_query: str | None = None  # the text query translated, when it was
+
+
+class Searcher:
+    def __init__(
+        self, kernel: Kernel, vision: Vision, translator: Translator, index: SearchIndex
+    ) -> None:
+        self.kernel = kernel
+        self.vision = vision
+        self.translator = translator
+        self.index = index
+
+    async def search(self, query: Query) -> Found:
+        check(query)
+        lists: list[list[Hit]] = []
+        english = None
+        if query.text:
+            lists.append(await asyncio.to_thread(self._keyword, query.text, query.type))
+            english = await self._english(query.text)
+            if english is not None:
+                lists.append(await asyncio.to_thread(self._keyword, english, query.type))
+            vector = await self._embed(english or query.text)
+            if vector is not None:
+                lists.append(await asyncio.to_thread(self._nearest, "text", vector, query.type))
+        if query.image is not None:
+            async with self.vision.image(query.image, "the query image") as image:
+                vector = await self.vision.embedding(image)
+            lists.append(await asyncio.to_thread(self._nearest, "image", vector, query.type))
+        lists = [await asyncio.to_thread(self._filtered, hits, query) for hits in lists]
+        return Found(fuse(lists, query.limit), english)
+
+    def _keyword(self, text: str, type: ItemType | None) -> list[Hit]:
+        return self.index.keyword(text, limit=CANDIDATES, type=type)
+
+    def _nearest(self, space: str, vector, type: ItemType | None) -> list[Hit]:
+        return self.index.nearest(space, vector, limit=CANDIDATES, type=type)
+
+    def _filtered(self, hits: list[Hit], query: Query) -> list[Hit]:
+        if query.folder:
+            prefix = query.folder.rstrip("/") + "/"
+            hits = [hit for hit in hits if hit.path.startswith(prefix)]
+        if query.after or query.before:
+            dates = self.index.dates({hit.item_id for hit in hits})
+            after = query.after.timestamp() if query.after else float("-inf")
+            before = query.before.timestamp() if query.before else float("inf")
+            hits = [hit for hit in hits if after <= dates[hit.item_id] <= before]
+        return hits
+
+    async def _english(self, text: str) -> str | None:
+        """``text`` in English when it is surely in another language llmos translates."""
+        try:
+            found = await self.translator.identify(text)
+            if found.language == "en" or found.confidence < TRANSLATE_CONFIDENCE:
+                return None
+            done = await self.translator.translate([text], source=found.language, target="en")
+        except LlmosError as error:  # not installed, or no route: search as written
+            log.info("query not translated: %s", error.message)
+            return None
+        return done.texts[0]
+
+    async def _embed(self, text: str):
+        spec = self.kernel.registry.resolve("embed", None)
+        try:
+            result = await self.kernel.run(spec, lambda model, _stop: embed(model, [text]))
+        except LlmosError as error:  # MiniLM not installed: keywords alone
+            log.info("query not embedded: %s", error.message)
+            return None
+        return result.vectors[0]
+
+
+def check(query: Query) -> None:
+    if not (query.text and query.text.strip()) and query.image is None:
+        raise InvalidRequest("Send a 'query' (text), an 'image', or both.")
+    if query.text and len(query.text) > MAX_QUERY_CHARS:
+        raise InvalidRequest(
+            f"'query' has {len(query.text)} characters; at most {MAX_QUERY_CHARS}."
+        )
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise InvalidRequest(f"'limit' must be from 1 to {MAX_LIMIT}.")
+
+
+def fuse(lists: list[list[Hit]], limit: int) -> list[Result]:
+    """Files by reciprocal-rank fusion of the lists; each with its best-ranked piece."""
+    best: dict[int, tuple[int, Hit]] = {}  # item -> (rank, hit)
+    for hits in lists:
+        for rank, hit in enumerate(hits):
+            if hit.item_id not in best or rank < best[hit.item_id][0]:
+                best[hit.item_id] = (rank, hit)
+    fused = reciprocal_rank_fusion([[hit.item_id for hit in hits] for hits in lists])
+    results = []
+    for item_id, score in fused[:limit]:
+        hit = best[item_id][1]
+        results.append(Result(hit.path, hit.type, round(score, 6), hit.piece))
+    return results
