@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -112,9 +115,9 @@ def test_every_type_is_indexed_and_found_first_with_why(indexed):
     notes = first("when to prune roses", type="doc")
     assert notes["path"] == str(folder / "docs" / "notes.md"), notes
     only_docs = search(url, query="a cat", type="doc")
-    assert all(r["type"] == "doc" for r in only_docs)
+    assert only_docs and all(r["type"] == "doc" for r in only_docs)
     in_docs = search(url, query="invoice", folder=str(folder / "docs"))
-    assert all(r["path"].startswith(str(folder / "docs")) for r in in_docs)
+    assert in_docs and all(r["path"].startswith(str(folder / "docs")) for r in in_docs)
 
 
 def test_an_image_query_finds_its_resized_copy_first(indexed):
@@ -149,13 +152,24 @@ def test_bad_files_are_reported_and_skipped(indexed, tmp_path):
     (bad / "locked.pdf").write_bytes(encrypted_pdf())
     os.mkfifo(bad / "pipe.txt")
     (bad / "fine.md").write_text("A perfectly readable note about zebras.")
+    (bad / "na\xefve.md".encode("latin-1").decode("utf-8", "surrogateescape")).write_text("x")
+    ffmpeg = ["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i"]
+    subprocess.run([*ffmpeg, "color=c=red:s=160x120:d=1", str(bad / "silent.mp4")], check=True)
     job = index(url, bad)
-    assert job["state"] == "done" and job["indexed"] == 1, job
+    assert job["state"] == "done" and job["indexed"] == 2, job  # fine.md, silent.mp4
     errors = {Path(e["path"]).name: e["message"] for e in job["errors"]}
-    assert set(errors) == {"broken.jpg", "locked.pdf", "pipe.txt"}, errors
+    assert set(errors) == {"broken.jpg", "locked.pdf", "pipe.txt", "na\\xefve.md"}, errors
     assert "password" in errors["locked.pdf"]
     assert "damaged" in errors["broken.jpg"] or "not an image" in errors["broken.jpg"]
+    assert "not valid UTF-8" in errors["na\\xefve.md"]
+    assert [s["what"] for s in job["skipped"]] == [
+        "transcript: The file has no audio track, so there is nothing to hear."
+    ]
     assert search(url, query="zebras")[0]["path"] == str(bad / "fine.md")
+    assert search(url, query="a red picture", type="video")[0]["path"] == str(bad / "silent.mp4")
+    shutil.rmtree(bad)  # a folder that is gone takes its files out of the index
+    assert index(url, bad)["removed"] == 2
+    assert str(bad / "fine.md") not in {r["path"] for r in search(url, query="zebras")}
 
 
 def test_paths_outside_the_roots_are_403_and_bad_requests_400(indexed):
@@ -208,3 +222,79 @@ def test_an_ingest_killed_mid_run_leaves_an_index_that_a_rerun_completes(tmp_pat
     assert reopened.integrity() == "ok"
     assert sum(reopened.count().values()) == 8
     reopened.close()
+
+
+def test_the_cli_indexes_and_searches(indexed):
+    url, folder, _job, _home = indexed
+    run = [sys.executable, "-m", "llmos"]
+    indexed_again = subprocess.run(
+        [*run, "index", str(folder), "--url", url], capture_output=True, text=True, timeout=300
+    )
+    assert indexed_again.returncode == 0, indexed_again.stderr
+    assert "done:" in indexed_again.stdout and "unchanged" in indexed_again.stdout
+    found = subprocess.run(
+        [*run, "search", "bicycles parking", "--url", url, "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)[0]["path"] == str(folder / "sign.png")
+    shown = subprocess.run(
+        [*run, "search", "invoice", "--url", url, "--type", "audio"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"},
+    )  # fmt: skip
+    assert "meeting.wav" in shown.stdout and "0:0" in shown.stdout, shown.stdout
+
+
+def test_images_get_image_embeddings_from_v1_embeddings(indexed):
+    url, folder, _job, _home = indexed
+    uri = (
+        "data:image/jpeg;base64," + base64.b64encode((folder / "rocket.jpg").read_bytes()).decode()
+    )
+    body = httpx.post(f"{url}/v1/embeddings", json={"input": [uri, uri]}, timeout=120).json()
+    assert body["model"] == "efficientnet-lite0" and len(body["data"]) == 2
+    vector = body["data"][0]["embedding"]
+    assert len(vector) == 1280 and abs(sum(x * x for x in vector) - 1) < 1e-3
+    mixed = httpx.post(f"{url}/v1/embeddings", json={"input": [uri, "a rocket"]}, timeout=30)
+    assert mixed.status_code == 400 and "mixes images" in mixed.json()["error"]["message"]
+
+
+def test_chat_grounds_its_answer_in_the_index_and_cites_it(indexed):
+    url, folder, _job, _home = indexed
+    grounding = httpx.post(
+        f"{url}/v1/search/ground", json={"question": "When should I prune the roses?"}
+    ).json()
+    first = grounding["citations"][0]
+    assert first["path"] == str(folder / "docs" / "notes.md") and "March" in first["text"]
+    assert "[1]" in grounding["system"] and "Prune in March" in grounding["system"]
+    answered = subprocess.run(
+        [sys.executable, "-m", "llmos", "chat", "--ground", "When should I prune the roses?",
+         "--url", url, "--temperature", "0"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert answered.returncode == 0, answered.stderr
+    assert "March" in answered.stdout, answered.stdout
+    assert f"[1] {folder / 'docs' / 'notes.md'}" in answered.stdout, answered.stdout
+
+
+def test_index_watch_follows_new_files(indexed):
+    url, folder, _job, _home = indexed
+    watched = folder / "watched"
+    watched.mkdir()
+    command = [sys.executable, "-m", "llmos", "index", str(watched), "--watch", "--url", url]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as watcher:
+        try:
+            for line in watcher.stdout:  # the first job is done; it watches now
+                if line.startswith("watching"):
+                    break
+            deadline = time.monotonic() + 120
+            for attempt in itertools.count():  # written again until seen: the watch may
+                (watched / "later.md").write_text(f"A yellow submarine, version {attempt}.")
+                found = search(url, query="submarine")  # start after the first write
+                if any(r["path"] == str(watched / "later.md") for r in found):
+                    break
+                assert time.monotonic() < deadline, "the new file was not indexed"
+                time.sleep(2)
+        finally:
+            watcher.send_signal(signal.SIGINT)
+            watcher.wait(timeout=30)
+    assert watcher.returncode == 0

@@ -35,6 +35,9 @@ def chat(
             "--attach", "-a", help="An image, PDF or text file for the model to read (repeatable)."
         ),
     ] = None,
+    ground: Annotated[
+        bool, typer.Option(help="Answer from your indexed files (`llmos index`), citing them.")
+    ] = False,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
@@ -52,6 +55,12 @@ def chat(
     ]
     response_format = _schema_format(json_schema) if json_schema else None
     with client_for(url, api_key) as client:
+        citations = []
+        if ground:  # one system message: the sources, then the user's own instructions
+            grounding = or_exit(lambda: client.ground(text))
+            sources = grounding["system"] + (f"\n\n{system}" if system else "")
+            messages = [{"role": "system", "content": sources}, messages[-1]]
+            citations = grounding["citations"]
         or_exit(
             lambda: _print_stream(
                 client.chat(
@@ -63,6 +72,11 @@ def chat(
                 )
             )
         )
+    if ground:
+        console.print("sources:" if citations else "no indexed file matches", style="dim")
+        for citation in citations:
+            line = f"  [{citation['number']}] {citation['where']}"
+            console.print(line, style="dim", markup=False)
 
 
 def run(

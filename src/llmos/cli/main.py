@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import audio, chat, evaluate, imagine, translate, vision
+from llmos.cli import audio, chat, evaluate, imagine, search, translate, vision
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
@@ -42,6 +42,8 @@ app.command("ocr")(vision.ocr)
 app.command("detect")(vision.detect)
 app.command("translate")(translate.translate)
 app.command("imagine")(imagine.imagine)
+app.command("index")(search.index)
+app.command("search")(search.search)
 app.add_typer(evaluate.app, name="eval")
 
 

@@ -49,6 +49,7 @@ CACHE_SIZE = 64  # images' facts, and documents' pages, kept per process
 class Look:
     facts: VisualFacts
     embedding: np.ndarray  # (1280,) float32, L2-normalised
+    probabilities: np.ndarray  # (1000,) the ImageNet classes', over the picture and its subject
 
 
 class Vision:
@@ -87,7 +88,8 @@ class Vision:
         # the classifier sees the whole picture and its subject close up; their mean is surer
         views = [rgb] if subject is None else [rgb, crop(rgb, subject.box)]
         probs, embeddings = await self._run("classify", timings, lambda m: m.classify(views))
-        labels = gating.gate_labels(probs.mean(axis=0))
+        mean = probs.mean(axis=0)
+        labels = gating.gate_labels(mean)
         detections = await self._run(
             "detect", timings, lambda m: m.detect(rgb, min_score=gating.OBJECT_SCORE)
         )
@@ -101,7 +103,7 @@ class Vision:
         lines = await self._run("ocr", timings, lambda m: m.read(rgb))
         text = gating.gate_text(lines, rgb.shape[0], min_score=gating.TEXT_SCORE)
         facts = gating.assemble(photo, labels, objects, faces, text, subject, timings)
-        return Look(facts, embeddings[0])
+        return Look(facts, embeddings[0], mean)
 
     async def embedding(self, image: DecodedImage) -> np.ndarray:
         """The whole picture's 1280-d embedding alone (an image query's)."""

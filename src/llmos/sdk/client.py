@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import mimetypes
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -245,6 +247,46 @@ class LlmosClient:
         """Objects with boxes; with ``draw``, ``annotated_png`` holds a base64 PNG."""
         data = {"min_score": min_score, "draw": str(draw).lower()}
         return json.loads(self._upload("/v1/images/detections", image, data))
+
+    def index(self, paths: list[str | Path]) -> dict[str, Any]:
+        """Start indexing files and folders on the server's disk; the job (``id``, ``state``)."""
+        body = {"paths": [str(Path(p).expanduser().absolute()) for p in paths]}
+        return self._call("POST", "/v1/index", json=body)
+
+    def index_job(self, job_id: str) -> dict[str, Any]:
+        """An index job's progress: ``files``, ``done``, ``errors``, ... and ``state``."""
+        return self._call("GET", f"/v1/index/jobs/{job_id}")
+
+    def cancel_index_job(self, job_id: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/v1/index/jobs/{job_id}")
+
+    def search(
+        self,
+        query: str | None = None,
+        *,
+        image: Path | None = None,
+        type: str | None = None,
+        folder: str | Path | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        limit: int = 10,
+    ) -> list[dict[str, Any]]:
+        """Indexed files matching ``query`` and/or like ``image``, best first, each with its
+        ``path``, ``type``, ``score`` and ``why`` (the matched text, page or time span)."""
+        picture = None
+        if image is not None:
+            kind = mimetypes.guess_type(image.name)[0] or "image/png"
+            picture = f"data:{kind};base64," + base64.b64encode(image.read_bytes()).decode()
+        body = _present(
+            query=query, image=picture, type=type, after=after, before=before, limit=limit,
+            folder=None if folder is None else str(Path(folder).expanduser().absolute()),
+        )  # fmt: skip
+        return self._call("POST", "/v1/search", json=body)["results"]
+
+    def ground(self, question: str, *, limit: int = 4) -> dict[str, Any]:
+        """Indexed passages for ``question``: ``system`` (a system message holding them,
+        numbered) and ``citations`` (``number``, ``path``, ``where``, ``text``)."""
+        return self._call("POST", "/v1/search/ground", json={"question": question, "limit": limit})
 
     def _upload(self, path: str, file_path: Path, data: dict[str, Any]) -> str:
         with file_path.open("rb") as file:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -54,7 +55,9 @@ CREATE INDEX IF NOT EXISTS pieces_by_item ON pieces (item_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS pieces_fts USING fts5(
     text, content='pieces', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS pieces_vocab USING fts5vocab(pieces_fts, 'row');
 """
+COMMON = 0.2  # a query word in more than this share of the pieces says little: left out
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,13 @@ class Item:
     mtime: float
     size: int
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Known(NamedTuple):
+    sha256: str
+    mtime: float
+    size: int
+    complete: bool  # False when a derivation was skipped for want of a capability
 
 
 @dataclass(frozen=True)
@@ -116,13 +126,15 @@ class SearchIndex:
         with self._lock:
             self._db.close()
 
-    def known(self, path: str) -> tuple[str, float, int] | None:
-        """(sha256, mtime, size) of the indexed ``path``, or None."""
+    def known(self, path: str) -> Known | None:
+        """What the index holds of ``path`` to tell whether it changed, or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT sha256, mtime, size FROM items WHERE path = ?", (path,)
+                "SELECT sha256, mtime, size, json_extract(meta, '$.incomplete') FROM items "
+                "WHERE path = ?",
+                (path,),
             ).fetchone()
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else Known(row[0], row[1], row[2], not row[3])
 
     def paths(self, under: str | None = None) -> list[str]:
         """Indexed paths, all or those under the folder ``under``."""
@@ -182,10 +194,13 @@ class SearchIndex:
             return self._delete(path)
 
     def keyword(self, query: str, *, limit: int, type: str | None = None) -> list[Hit]:
-        """Pieces matching the words of ``query`` (any of them), best BM25 first."""
+        """Pieces matching the words of ``query`` (any of them), best BM25 first; words in
+        more than ``COMMON`` of all pieces ("a", "the", "photo") are left out unless all are."""
         words = [w for w in "".join(c if c.isalnum() else " " for c in query).split() if w]
         if not words:
             return []
+        with self._lock:
+            words = self._rare(words)
         match = " OR ".join(f'"{w}"' for w in words)
         sql = (
             "SELECT p.id, bm25(pieces_fts) AS rank FROM pieces_fts JOIN pieces p ON p.id = "
@@ -198,6 +213,17 @@ class SearchIndex:
             rows = self._db.execute(sql, args).fetchall()
             hits = (self._hit_of_piece(piece_id, -rank) for piece_id, rank in rows)
             return [hit for hit in hits if hit is not None]
+
+    def _rare(self, words: list[str]) -> list[str]:
+        total = self._db.execute("SELECT count(*) FROM pieces").fetchone()[0]
+        counts = dict(
+            self._db.execute(
+                "SELECT term, doc FROM pieces_vocab WHERE term IN (SELECT value FROM json_each(?))",
+                (json.dumps([_folded(w) for w in words]),),
+            ).fetchall()
+        )
+        rare = [w for w in words if counts.get(_folded(w), 0) <= COMMON * total]
+        return rare or words
 
     def nearest(
         self, space: str, vector: np.ndarray, *, limit: int, type: str | None = None
@@ -281,3 +307,9 @@ def _taken(exif_date: str | None) -> float | None:
         return datetime.strptime(exif_date or "", "%Y:%m:%d %H:%M:%S").timestamp()
     except ValueError:
         return None
+
+
+def _folded(word: str) -> str:
+    """``word`` as FTS5's unicode61 tokenizer stores it: lower case, without diacritics."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

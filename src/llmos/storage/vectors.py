@@ -10,6 +10,7 @@ hundred thousand vectors implements the same four methods; see docs/search.md.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from llmos.errors import MissingExtra, install_extra
+from llmos.storage import ann
 
 MAX_K = 4096  # sqlite-vec's most neighbours per query
+FILTER_OVERFETCH = 8  # approximate search with a type filter asks for this many times more
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
@@ -62,11 +65,15 @@ def connect(path: Path) -> Any:
 
 
 class SqliteVecStore:
-    """Exact cosine search in sqlite-vec ``vec0`` tables (one per space), in the caller's
-    connection and transaction."""
+    """Cosine search in sqlite-vec ``vec0`` tables (one per space), in the caller's connection
+    and transaction: exact, or, for a space past ``approximate_above`` vectors, through an
+    in-memory faiss IVF index built from the table (storage/ann.py)."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, *, approximate_above: int = ann.APPROXIMATE_ABOVE) -> None:
         self._db = db
+        self.approximate_above = approximate_above
+        self._counts: dict[str, int] = {}
+        self._approximate: dict[str, ann.IvfIndex] = {}
 
     def create(self, space: str, dim: int) -> None:
         self._db.execute(
@@ -82,14 +89,25 @@ class SqliteVecStore:
             for key, v in zip(keys, vectors, strict=True)
         ]
         self._db.executemany(f"INSERT INTO {table} (rowid, embedding, type) VALUES (?, ?, ?)", rows)
+        if space in self._counts:
+            self._counts[space] += len(rows)
+        if space in self._approximate:
+            self._approximate[space].add(np.asarray(keys), vectors)
 
     def delete(self, space: str, keys: Sequence[int]) -> None:
         table = _table(space)
+        before = self._db.total_changes
         self._db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(int(k),) for k in keys])
+        if space in self._counts:
+            self._counts[space] -= self._db.total_changes - before
+        if space in self._approximate:
+            self._approximate[space].remove(np.asarray(keys))
 
     def nearest(
         self, space: str, vector: np.ndarray, limit: int, type: str | None = None
     ) -> list[tuple[int, float]]:
+        if self._count(space) > self.approximate_above and ann.available():
+            return self._nearest_approximately(space, vector, limit, type)
         query = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         where = "embedding MATCH ? AND k = ?" + (" AND type = ?" if type else "")
         k = min(int(limit), MAX_K)
@@ -98,6 +116,34 @@ class SqliteVecStore:
             f"SELECT rowid, distance FROM {_table(space)} WHERE {where} ORDER BY distance", args
         ).fetchall()
         return [(int(key), 1.0 - float(distance)) for key, distance in rows]
+
+    def _count(self, space: str) -> int:
+        if space not in self._counts:
+            table = _table(space)
+            self._counts[space] = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return self._counts[space]
+
+    def _nearest_approximately(
+        self, space: str, vector: np.ndarray, limit: int, type: str | None
+    ) -> list[tuple[int, float]]:
+        table = _table(space)
+        if space not in self._approximate:  # built once from the rows: seconds at a million
+            rows = self._db.execute(f"SELECT rowid, embedding FROM {table}").fetchall()
+            keys = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+            del rows
+            self._approximate[space] = ann.IvfIndex(keys, vectors.reshape(len(keys), -1))
+        k = min(int(limit), MAX_K)
+        found = self._approximate[space].search(vector, k * (FILTER_OVERFETCH if type else 1))
+        if type:  # the type of each candidate, from the table: the index keeps none
+            typed = self._db.execute(
+                f"SELECT rowid FROM {table} WHERE rowid IN "
+                "(SELECT value FROM json_each(?)) AND type = ?",
+                (json.dumps([key for key, _ in found]), type),
+            ).fetchall()
+            keep = {row[0] for row in typed}
+            found = [pair for pair in found if pair[0] in keep]
+        return found[:k]
 
 
 def _table(space: str) -> str:

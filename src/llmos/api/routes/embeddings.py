@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Literal
 
@@ -13,17 +14,23 @@ from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
 from llmos.capabilities.embed import EmbeddingResult, EmbedOptions, TextEmbedder, embed
 from llmos.capabilities.embed.service import check_texts
+from llmos.capabilities.vision.images import bytes_of_data_uri
 from llmos.errors import InvalidRequest
+from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel
 
 router = APIRouter(tags=["openai"])
+IMAGE_MODEL = "efficientnet-lite0"
+IMAGE_DIMENSIONS = 1280
+MAX_IMAGES = 16
 
 
 class EmbeddingRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     input: str | list[str] | list[int] | list[list[int]] = Field(
-        description="A string or a list of strings to embed."
+        description="A string or a list of strings to embed; llmos extension: images as "
+        "data URIs (data:image/...;base64,...) get 1280-d image embeddings."
     )
     model: str | None = Field(None, description="Model id; the embed default when absent.")
     encoding_format: Literal["float", "base64"] = "float"
@@ -63,8 +70,10 @@ class EmbeddingResponse(BaseModel):
 async def create_embeddings(
     body: EmbeddingRequest, request: Request, kernel: Kernel = Depends(get_kernel)
 ) -> JSONResponse:
-    spec = kernel.registry.resolve("embed", body.model)
     texts = body.texts()
+    if any(text.startswith("data:image/") for text in texts):
+        return await _image_embeddings(body, texts, request)
+    spec = kernel.registry.resolve("embed", body.model)
     check_texts(texts)  # before the kernel: bad input must not wait for a model to load
     keep_alive = keep_alive_of(body.keep_alive)
 
@@ -92,6 +101,38 @@ async def create_embeddings(
             },
         }
     )
+
+
+async def _image_embeddings(
+    body: EmbeddingRequest, inputs: list[str], request: Request
+) -> JSONResponse:
+    """llmos extension: images as data URIs get EfficientNet-Lite0's 1280-d embedding (the
+    vectors the search index compares images with)."""
+    if not all(text.startswith("data:image/") for text in inputs):
+        raise InvalidRequest(
+            "'input' mixes images (data URIs) and text; they are embedded by different models "
+            "into different spaces. Send them in separate requests."
+        )
+    if body.model not in (None, IMAGE_MODEL):
+        raise InvalidRequest(
+            f"Images are embedded by {IMAGE_MODEL!r}; name it or leave 'model' out"
+        )
+    if len(inputs) > MAX_IMAGES:
+        raise InvalidRequest(f"'input' has {len(inputs)} images; at most {MAX_IMAGES} a request.")
+    if body.dimensions not in (None, IMAGE_DIMENSIONS):
+        raise InvalidRequest(f"Image embeddings have {IMAGE_DIMENSIONS} dimensions.")
+    vision: Vision = request.app.state.vision
+    rows = []
+    for index, uri in enumerate(inputs):
+        data = await asyncio.to_thread(bytes_of_data_uri, uri)
+        async with vision.image(data, f"input[{index}]") as image:
+            rows.append(await unless_disconnected(request, vision.embedding(image)))
+    data = [
+        {"object": "embedding", "index": i, "embedding": _encode(row, body.encoding_format)}
+        for i, row in enumerate(rows)
+    ]
+    usage = {"prompt_tokens": 0, "total_tokens": 0}
+    return JSONResponse({"object": "list", "data": data, "model": IMAGE_MODEL, "usage": usage})
 
 
 def _encode(row, encoding_format: str) -> list[float] | str:

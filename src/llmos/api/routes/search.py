@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from llmos.api.errors import ErrorResponse
 from llmos.capabilities.vision.images import bytes_of_data_uri
 from llmos.errors import InvalidRequest
+from llmos.fusion.index.ground import MAX_SOURCES, ground
 from llmos.fusion.index.jobs import MAX_PATHS, IndexJob
 from llmos.fusion.index.search import MAX_LIMIT, MAX_QUERY_CHARS, Query
 from llmos.fusion.index.service import IndexService
@@ -152,7 +154,8 @@ async def search(
     """Files whose derived content (captions, labels, OCR, transcripts, document text) or
     image embedding best match a text query, an image, or both; each with why it matched."""
     image = await _image(body.image, request.app.state.files) if body.image else None
-    query = Query(body.query, image, body.type, body.folder, body.after, body.before, body.limit)
+    folder = await asyncio.to_thread(_folder, body.folder) if body.folder else None
+    query = Query(body.query, image, body.type, folder, body.after, body.before, body.limit)
     found = await (await service.searcher()).search(query)
     results = [
         {
@@ -168,6 +171,14 @@ async def search(
     return {"object": "list", "results": results, "query_en": found.english_query}
 
 
+def _folder(value: str) -> str:
+    """The folder as the index stores paths: absolute, links resolved."""
+    try:
+        return str(Path(value).expanduser().resolve())
+    except (ValueError, OSError, RuntimeError) as error:  # a NUL byte, a loop of links
+        raise InvalidRequest(f"'folder' is not a usable path: {error}") from None
+
+
 async def _image(value: str, files: FileStore) -> bytes:
     if value.startswith("data:"):
         return await asyncio.to_thread(bytes_of_data_uri, value)
@@ -179,3 +190,47 @@ async def _image(value: str, files: FileStore) -> bytes:
             "image with POST /v1/files or send it as data:image/...;base64,..."
         )
     return data
+
+
+class GroundRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    limit: int = Field(4, ge=1, le=MAX_SOURCES, description="Sources to cite, at most.")
+    type: ItemType | None = None
+
+
+class CitationOut(BaseModel):
+    number: int = Field(description="As the answer cites it: [1], [2].")
+    path: str
+    type: ItemType
+    text: str = Field(description="The passage given to the model.")
+    page: int | None = None
+    start: float | None = None
+    end: float | None = None
+    where: str = Field(description="The path with its page or time span, for people.")
+
+
+class GroundResponse(BaseModel):
+    object: Literal["grounding"] = "grounding"
+    system: str = Field(description="A system message holding the numbered sources.")
+    citations: list[CitationOut]
+
+
+@router.post("/v1/search/ground", response_model=GroundResponse)
+async def ground_question(
+    body: GroundRequest, service: IndexService = Depends(get_index)
+) -> GroundResponse:
+    """The indexed passages that best match a question, numbered, and a system message that
+    asks a chat model to answer from them and cite them ([1], [2]): retrieval-augmented
+    generation over the user's own files. Put ``system`` first in a chat request."""
+    searcher = await service.searcher()
+    found = await ground(searcher, body.question, limit=body.limit, type=body.type)
+    citations = [
+        CitationOut(
+            number=c.number, path=c.path, type=c.type, text=c.text, page=c.page,
+            start=c.start, end=c.end, where=c.where(),
+        )
+        for c in found.citations
+    ]  # fmt: skip
+    return GroundResponse(system=found.system_message(), citations=citations)

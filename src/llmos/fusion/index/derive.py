@@ -29,6 +29,7 @@ from llmos.capabilities.vision.images import DecodedImage
 from llmos.capabilities.vision.types import VisualFacts
 from llmos.errors import InvalidRequest, MissingExtra
 from llmos.fusion.index import documents
+from llmos.fusion.index.conse import ClassVectors, image_vector
 from llmos.fusion.index.keyframes import keyframes
 from llmos.fusion.index.sources import Source
 from llmos.fusion.vision import Vision
@@ -47,12 +48,14 @@ class Derived:
     vectors: list[Vectors] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # derivations not done, and why
+    incomplete: bool = False  # a capability was missing: derive again once it is installed
 
 
 class Deriver:
-    def __init__(self, kernel: Kernel, vision: Vision) -> None:
+    def __init__(self, kernel: Kernel, vision: Vision, classes: ClassVectors) -> None:
         self.kernel = kernel
         self.vision = vision
+        self.classes = classes
 
     async def derive(self, source: Source) -> Derived:
         derived = Derived()
@@ -60,10 +63,12 @@ class Deriver:
         if source.type == "image":
             data = await asyncio.to_thread(source.path.read_bytes)
             await self._step(derived, "visual facts", self._image(derived, data, name))
-        elif source.type in ("audio", "video"):
+        elif source.type == "audio":
             await self._step(derived, "transcript", self._speech(derived, source.path))
-            if source.type == "video":
-                await self._step(derived, "keyframes", self._keyframes(derived, source.path))
+        elif source.type == "video":  # a silent video still has its pictures
+            heard = self._speech(derived, source.path)
+            await self._step(derived, "transcript", heard, unreadable=True)
+            await self._step(derived, "keyframes", self._keyframes(derived, source.path))
         elif source.format == "pdf":
             data = await asyncio.to_thread(source.path.read_bytes)
             await self._pdf(derived, data, name)
@@ -73,13 +78,20 @@ class Deriver:
             cut = await self.kernel.compute(documents.chunks, text, source.format)
             derived.pieces += [Piece("text", chunk.text) for chunk in cut]
         await self._step(derived, "text embeddings", self._embed_texts(derived))
+        derived.skipped = list(dict.fromkeys(derived.skipped))  # each once per file
         return derived
 
-    async def _step(self, derived: Derived, what: str, step) -> None:
-        """Run ``step``; a capability that is not installed is reported, not fatal."""
+    async def _step(self, derived: Derived, what: str, step, *, unreadable=False) -> None:
+        """Run ``step``; a capability that is not installed is reported, not fatal (nor, with
+        ``unreadable``, content the step cannot read)."""
         try:
             await step
         except MissingExtra as error:
+            derived.skipped.append(f"{what}: {error.message}")
+            derived.incomplete = True
+        except InvalidRequest as error:
+            if not unreadable:
+                raise
             derived.skipped.append(f"{what}: {error.message}")
 
     async def _image(self, derived: Derived, data: bytes, name: str) -> None:
@@ -96,34 +108,31 @@ class Deriver:
         first = len(derived.pieces)
         derived.pieces += picture_pieces(look.facts, start)
         derived.vectors.append(Vectors("image", look.embedding[None, :], (first,)))
+        try:
+            classes = await self.classes.get()
+        except MissingExtra as error:  # MiniLM not installed: no zero-shot vector
+            derived.skipped.append(f"zero-shot image text vectors: {error.message}")
+            return
+        conse = image_vector(look.probabilities, classes)
+        derived.vectors.append(Vectors("conse", conse[None, :], (first,)))
 
     async def _speech(self, derived: Derived, path: Path) -> None:
         heard = await self._transcribe(path, TranscribeOptions())
-        if heard is None:
-            return
         derived.meta |= {"duration": round(heard.duration, 3), "language": heard.language}
         derived.pieces += transcript_pieces(heard, "transcript")
         if heard.language != "en" and heard.text.strip():
             english = await self._transcribe(path, TranscribeOptions(translate=True))
-            if english is not None:
-                derived.pieces += transcript_pieces(english, "transcript-en")
+            derived.pieces += transcript_pieces(english, "transcript-en")
 
-    async def _transcribe(self, path: Path, options: TranscribeOptions) -> Transcription | None:
-        """What Whisper hears in the file, or None when it has no sound."""
+    async def _transcribe(self, path: Path, options: TranscribeOptions) -> Transcription:
+        """What Whisper hears in the file."""
         spec = self.kernel.registry.resolve("transcribe", None)
 
         def job(model, stop):
             with path.open("rb") as audio:
                 return transcribe(model, audio, options=options, stop=stop)
 
-        try:
-            return await self.kernel.run(spec, job)
-        except InvalidRequest:
-            raise
-        except (IndexError, ValueError, OSError) as error:  # FFmpeg found no audio stream
-            if "audio" in str(error).lower() or isinstance(error, IndexError):
-                return None
-            raise InvalidRequest(f"{path.name}: its sound could not be read: {error}") from None
+        return await self.kernel.run(spec, job)  # no sound: InvalidRequest, as for uploads
 
     async def _keyframes(self, derived: Derived, path: Path) -> None:
         frames = await self.kernel.compute(keyframes, path, path.name)
@@ -135,12 +144,16 @@ class Deriver:
         count = await self.kernel.compute(pdf.page_count, data, name)
         derived.meta["pages"] = count
         if count > MAX_PDF_PAGES:
-            derived.skipped.append(f"pages after {MAX_PDF_PAGES}: not read")
+            derived.skipped.append(f"pages after the first {MAX_PDF_PAGES}: not read")
         for number in range(1, min(count, MAX_PDF_PAGES) + 1):
             try:
                 page = await self.vision.read_pdf_page(data, number, name, min_score=OCR_SCORE)
             except MissingExtra as error:  # a scanned page without OCR installed
-                derived.skipped.append(f"page {number}: {error.message}")
+                derived.skipped.append(f"scanned pages: {error.message}")
+                derived.incomplete = True
+                continue
+            except InvalidRequest as error:  # one damaged page: the others are still read
+                derived.skipped.append(f"pages that cannot be read ({error.message})")
                 continue
             cut = await self.kernel.compute(documents.chunks, page.text, "text", number)
             derived.pieces += [Piece("text", chunk.text, page=number) for chunk in cut]

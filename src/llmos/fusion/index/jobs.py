@@ -134,32 +134,23 @@ class Indexer:
                 self._finish(job, "failed")
 
     async def _run(self, job: IndexJob) -> None:
-        files: list[Path] = []
-        for path in map(Path, job.paths):
-            if not path.exists():  # a file that is gone leaves the index
-                job.removed += await asyncio.to_thread(self.index.remove, str(path))
-                continue
-            found = await asyncio.to_thread(lambda p=path: list(sources.walk(p)))
-            files += found
-            if path.is_dir():
-                present = {str(file) for file in found}
-                for indexed in await asyncio.to_thread(self.index.paths, str(path)):
-                    if indexed not in present:
-                        job.removed += await asyncio.to_thread(self.index.remove, indexed)
+        files = await asyncio.to_thread(self._scan, job)
         job.files = len(files)
         for file in files:
             if job.cancel.is_set():
                 return
-            job.current = str(file)
+            job.current = name = sources.shown(file)
             try:
+                if name != str(file):
+                    raise InvalidRequest("its name is not valid UTF-8; rename the file")
                 outcome = await self._file(job, file)
             except LlmosError as error:
-                job.errors.append(FileError(str(file), error.message))
+                job.errors.append(FileError(name, error.message))
             except OSError as error:
-                job.errors.append(FileError(str(file), f"cannot be read: {error.strerror}"))
+                job.errors.append(FileError(name, f"cannot be read: {error.strerror}"))
             except Exception as error:
-                log.exception("indexing %s failed", file)
-                job.errors.append(FileError(str(file), f"failed: {error!r}"))
+                log.exception("indexing %s failed", name)
+                job.errors.append(FileError(name, f"failed: {error!r}"))
             else:
                 if outcome == "ignored":  # not a type llmos indexes: not counted at all
                     job.files -= 1
@@ -168,26 +159,57 @@ class Indexer:
             job.done += 1
         job.current = None
 
+    def _scan(self, job: IndexJob) -> list[Path]:
+        """The files under the job's paths, each once; what is indexed but gone is removed
+        (a file, or everything under a folder). Blocking: run it off the event loop."""
+        files: dict[Path, None] = {}
+        for path in map(Path, job.paths):
+            if job.cancel.is_set():
+                break
+            if not path.exists():
+                gone = self.index.paths(str(path))
+                gone += [str(path)] if self.index.known(str(path)) else []
+                if not gone:
+                    job.errors.append(FileError(sources.shown(path), "no such file or folder"))
+                job.removed += sum(self.index.remove(p) for p in gone)
+                continue
+            found = list(sources.walk(path))
+            files |= dict.fromkeys(found)
+            if path.is_dir():
+                present = {str(file) for file in found}
+                gone = [p for p in self.index.paths(str(path)) if p not in present]
+                job.removed += sum(self.index.remove(p) for p in gone)
+        return list(files)
+
     async def _file(self, job: IndexJob, file: Path) -> Outcome:
-        await asyncio.to_thread(sources.allowed, file, self.roots)  # a link may lead outside
-        source = await asyncio.to_thread(sources.detect, file)
+        # read through the resolved path: a link swapped after this check is not followed
+        real = await asyncio.to_thread(sources.allowed, file, self.roots)
+        source = await asyncio.to_thread(sources.detect, real)
         if source is None:
             return "ignored"
-        if source.size > sources.MAX_FILE_BYTES:
-            raise InvalidRequest(f"is larger than {sources.MAX_FILE_BYTES // 2**30} GiB")
+        most = sources.MAX_BYTES[source.type]
+        if source.size > most:
+            raise InvalidRequest(
+                f"is larger than llmos indexes ({most // 2**20} MiB for a {source.type})"
+            )
         known = await asyncio.to_thread(self.index.known, str(file))
-        if known is not None and known[1:] == (source.mtime, source.size):
+        if known and known.complete and (known.mtime, known.size) == (source.mtime, source.size):
             return "unchanged"
-        digest = await self.deriver.kernel.compute(sources.sha256_of, file)
-        if known is not None and known[0] == digest:  # touched, not changed
+        digest = await self.deriver.kernel.compute(sources.sha256_of, real)
+        if known and known.complete and known.sha256 == digest:  # touched, not changed
             await asyncio.to_thread(self.index.touch, str(file), source.mtime)
             return "unchanged"
         derived = await self.deriver.derive(source)
+        vectors = [v for v in derived.vectors if v.vectors.shape[1] == self.index.spaces[v.space]]
+        if len(vectors) < len(derived.vectors):  # a model other than the index was built with
+            derived.skipped.append("vectors: the embedding model's size does not fit the index")
         for note in derived.skipped:
             job.skipped[note] = job.skipped.get(note, 0) + 1
         meta = derived.meta | ({"skipped": derived.skipped} if derived.skipped else {})
+        if derived.incomplete:  # derived again once the capability is installed
+            meta["incomplete"] = True
         item = Item(str(file), source.type, digest, source.mtime, source.size, meta)
-        await asyncio.to_thread(self.index.put, item, derived.pieces, derived.vectors)
+        await asyncio.to_thread(self.index.put, item, derived.pieces, vectors)
         return "indexed"
 
     def _finish(self, job: IndexJob, state: State) -> None:

@@ -2,8 +2,8 @@
 
 Only the stream's key frames are decoded (an encoder puts one at most cuts, and decoding them is
 a small share of decoding every frame); of those, a frame is kept when its grey-level histogram
-differs enough from the last kept one's, plus always the first. A long video keeps its
-``MAX_KEYFRAMES`` most different ones.
+differs enough from the last kept one's, plus always the first. A long video keeps the first
+and the ``MAX_KEYFRAMES`` - 1 later ones that changed most.
 """
 
 from __future__ import annotations
@@ -52,11 +52,12 @@ def keyframes(path: Path, name: str) -> list[Keyframe]:
                     last = histogram
                     seconds = float(frame.time or 0.0)
                     kept.append((change, round(seconds, 3), _rgb(frame)))
+                    if len(kept) > MAX_KEYFRAMES:  # memory stays at a dozen frames
+                        del kept[min(range(1, len(kept)), key=lambda i: kept[i][0])]
         except av.FFmpegError as error:
             if not kept:
                 raise InvalidRequest(f"{name} is damaged: {error}") from None
-    kept.sort(key=lambda k: -k[0])  # the first frame (change 1.0) always stays
-    return sorted((Keyframe(s, rgb) for _, s, rgb in kept[:MAX_KEYFRAMES]), key=lambda k: k.seconds)
+    return [Keyframe(seconds, rgb) for _, seconds, rgb in kept]  # in time order
 
 
 def _histogram(frame) -> np.ndarray:

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
+
+import numpy as np
 
 from llmos.capabilities.embed import embed
 from llmos.capabilities.search.ranking import reciprocal_rank_fusion
@@ -25,6 +28,14 @@ from llmos.storage.search_index import Hit, ItemType, Piece, SearchIndex
 
 log = logging.getLogger(__name__)
 
+# A text query's MiniLM vector is compared with the pieces' text vectors and with the images'
+# ConSE vectors (MiniLM's space too); the two lists become one, each hit scored by how many
+# standard deviations its cosine lies above its own list's mean (the spaces' cosines differ
+# in scale). Text -> image on the tuning stamps, MRR: derived text alone 0.177, ConSE alone
+# 0.258, the three lists fused apart 0.232, this 0.232 (zh queries 0.204 against 0.203): and
+# a document matching both the keywords and its text vector is not outvoted by a picture
+# ConSE merely likes, as it is with the lists apart.
+TEXT_SPACES = ("text", "conse")
 CANDIDATES = 100  # per ranked list, before fusion and filters
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 2000
@@ -58,37 +69,56 @@ class Found:
 
 class Searcher:
     def __init__(
-        self, kernel: Kernel, vision: Vision, translator: Translator, index: SearchIndex
+        self,
+        kernel: Kernel,
+        vision: Vision,
+        translator: Translator,
+        index: SearchIndex,
+        *,
+        keywords: bool = True,
+        spaces: tuple[str, ...] = TEXT_SPACES,
+        merge: Literal["zscore", "separate"] = "zscore",
     ) -> None:
         self.kernel = kernel
         self.vision = vision
         self.translator = translator
         self.index = index
+        self.keywords = keywords  # whether BM25 ranks too (bench/retrieval.py compares)
+        self.spaces = spaces
+        self.merge = merge
 
     async def search(self, query: Query) -> Found:
         check(query)
         lists: list[list[Hit]] = []
         english = None
         if query.text:
-            lists.append(await asyncio.to_thread(self._keyword, query.text, query.type))
             english = await self._english(query.text)
-            if english is not None:
-                lists.append(await asyncio.to_thread(self._keyword, english, query.type))
+            if self.keywords:
+                for words in dict.fromkeys([query.text, english or query.text]):
+                    lists.append(await asyncio.to_thread(self._keyword, words, query.type))
             vector = await self._embed(english or query.text)
-            if vector is not None:
-                lists.append(await asyncio.to_thread(self._nearest, "text", vector, query.type))
+            if vector is not None and self.spaces:
+                found = await asyncio.to_thread(self._nearest, self.spaces, vector, query)
+                lists += merged(found, self.merge)
         if query.image is not None:
             async with self.vision.image(query.image, "the query image") as image:
                 vector = await self.vision.embedding(image)
-            lists.append(await asyncio.to_thread(self._nearest, "image", vector, query.type))
-        lists = [await asyncio.to_thread(self._filtered, hits, query) for hits in lists]
-        return Found(fuse(lists, query.limit), english)
+            lists += await asyncio.to_thread(self._nearest, ("image",), vector, query)
+        filtered = [await asyncio.to_thread(self._filtered, hits, query) for hits in lists]
+        return Found(fuse(filtered, query.limit), english)
 
     def _keyword(self, text: str, type: ItemType | None) -> list[Hit]:
         return self.index.keyword(text, limit=CANDIDATES, type=type)
 
-    def _nearest(self, space: str, vector, type: ItemType | None) -> list[Hit]:
-        return self.index.nearest(space, vector, limit=CANDIDATES, type=type)
+    def _nearest(self, spaces: tuple[str, ...], vector, query: Query) -> list[list[Hit]]:
+        """The nearest pieces in each of ``spaces`` (one query vector), a list per space."""
+        found = []
+        for space in spaces:
+            if vector.shape[-1] != self.index.spaces[space]:  # another model than the index's
+                log.info("%s query vector of %d dimensions: not searched", space, len(vector))
+                continue
+            found.append(self.index.nearest(space, vector, limit=CANDIDATES, type=query.type))
+        return found
 
     def _filtered(self, hits: list[Hit], query: Query) -> list[Hit]:
         if query.folder:
@@ -98,7 +128,8 @@ class Searcher:
             dates = self.index.dates({hit.item_id for hit in hits})
             after = query.after.timestamp() if query.after else float("-inf")
             before = query.before.timestamp() if query.before else float("inf")
-            hits = [hit for hit in hits if after <= dates[hit.item_id] <= before]
+            # an item re-indexed since the hit has no date under its old id: left out
+            hits = [hit for hit in hits if after <= dates.get(hit.item_id, after - 1) <= before]
         return hits
 
     async def _english(self, text: str) -> str | None:
@@ -134,14 +165,35 @@ def check(query: Query) -> None:
         raise InvalidRequest(f"'limit' must be from 1 to {MAX_LIMIT}.")
 
 
+def merged(lists: list[list[Hit]], how: str) -> list[list[Hit]]:
+    """Vector lists of several spaces: kept apart, or one list by each hit's standardised
+    cosine (how many deviations above its own list's mean)."""
+    if how == "separate" or len(lists) < 2:
+        return lists
+    standardised = [_standardised(hits) for hits in lists]
+    return [sorted((hit for hits in standardised for hit in hits), key=lambda hit: -hit.score)]
+
+
+def _standardised(hits: list[Hit]) -> list[Hit]:
+    if len(hits) < 2:
+        return hits
+    scores = np.array([hit.score for hit in hits])
+    mean, spread = scores.mean(), scores.std() + 1e-9
+    return [replace(hit, score=float((hit.score - mean) / spread)) for hit in hits]
+
+
 def fuse(lists: list[list[Hit]], limit: int) -> list[Result]:
-    """Files by reciprocal-rank fusion of the lists; each with its best-ranked piece."""
-    best: dict[int, tuple[int, Hit]] = {}  # item -> (rank, hit)
+    """Files by reciprocal-rank fusion of the lists (ranked as files: a document's thirty
+    matching chunks count once); each file with its best-ranked piece."""
+    best: dict[int, tuple[int, Hit]] = {}  # item -> (rank among files, hit)
     for hits in lists:
-        for rank, hit in enumerate(hits):
+        ranks: dict[int, int] = {}
+        for hit in hits:
+            rank = ranks.setdefault(hit.item_id, len(ranks))
             if hit.item_id not in best or rank < best[hit.item_id][0]:
                 best[hit.item_id] = (rank, hit)
-    fused = reciprocal_rank_fusion([[hit.item_id for hit in hits] for hits in lists])
+    rankings = [list(dict.fromkeys(hit.item_id for hit in hits)) for hits in lists]
+    fused = reciprocal_rank_fusion(rankings)
     results = []
     for item_id, score in fused[:limit]:
         hit = best[item_id][1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from llmos.fusion.index.conse import ClassVectors
 from llmos.fusion.index.derive import Deriver
 from llmos.fusion.index.jobs import Indexer
 from llmos.fusion.index.search import Searcher
@@ -14,7 +15,8 @@ from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel
 from llmos.storage.search_index import SearchIndex
 
-SPACES = {"text": 384, "image": 1280}  # MiniLM; EfficientNet-Lite0's pooled features
+# MiniLM; EfficientNet-Lite0's pooled features; images in MiniLM's space by ConSE
+SPACES = {"text": 384, "image": 1280, "conse": 384}
 
 
 class IndexService:
@@ -57,7 +59,8 @@ class IndexService:
                 return
             # without the search extra: MissingExtra, a 501 that says what to install
             index = await asyncio.to_thread(SearchIndex, self.path, SPACES)
-            deriver = Deriver(self.kernel, self.vision)
+            classes = ClassVectors(self.kernel, self.kernel.settings.models_dir)
+            deriver = Deriver(self.kernel, self.vision, classes)
             self._indexer = Indexer(index, deriver, self.roots)
             self._searcher = Searcher(self.kernel, self.vision, self.translator, index)
             self._index = index

@@ -19,7 +19,9 @@ from llmos.errors import Forbidden, InvalidRequest, MissingExtra, install_extra
 from llmos.storage.search_index import ItemType
 
 HEAD_BYTES = 8192  # read to tell a file's type
-MAX_FILE_BYTES = 4 * 2**30  # larger files are reported and skipped
+# Larger files are reported and skipped. Images and documents are read whole; sound and
+# video are streamed by FFmpeg.
+MAX_BYTES = {"image": 256 * 2**20, "doc": 256 * 2**20, "audio": 4 * 2**30, "video": 4 * 2**30}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".csv", ".log", ".html", ".htm"}
 DOCUMENT_MIMES = {
     "application/pdf": "pdf",
@@ -40,7 +42,10 @@ class Source:
 
 def allowed(path: str | Path, roots: Sequence[Path]) -> Path:
     """``path`` resolved, if it lies under one of ``roots``; else :class:`Forbidden`."""
-    resolved = Path(os.path.expanduser(str(path))).resolve()
+    try:
+        resolved = Path(os.path.expanduser(str(path))).resolve()
+    except (ValueError, OSError, RuntimeError) as error:  # a NUL byte, a loop of links
+        raise InvalidRequest(f"{str(path)[:200]!r} is not a usable path: {error}") from None
     for root in roots:
         if resolved.is_relative_to(Path(root).expanduser().resolve()):
             return resolved
@@ -119,3 +124,9 @@ def _filetype():
     except ImportError as error:
         raise MissingExtra("filetype", install=install_extra("search")) from error
     return filetype
+
+
+def shown(path: Path | str) -> str:
+    """``path`` as text that can be sent as JSON: bytes of a name that are not UTF-8 written
+    as escapes (Python keeps them as lone surrogates, which no JSON encoder takes)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

@@ -1,0 +1,146 @@
+"""``llmos index`` and ``llmos search``, through the server (which reads the files: paths are
+the server's, so run them on the same machine or name its folders)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress, TextColumn
+from rich.table import Table
+
+from llmos.cli.common import JsonOption, KeyOption, UrlOption, client_for, console, errors, or_exit
+from llmos.sdk import LlmosClient
+
+POLL_SECONDS = 0.5
+MAX_PATHS = 100  # per job, as the server takes them
+WATCH_DEBOUNCE_MS = 1600  # changes in this window go in one job
+
+
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to index.")],
+    watch: Annotated[
+        bool, typer.Option(help="Keep running; index what changes under the paths.")
+    ] = False,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Index images, audio, video and documents for `llmos search` (new and changed files;
+    files that are gone leave the index). The server must allow the folders: LLMOS_INDEX_ROOTS."""
+    with client_for(url, api_key) as client:
+        try:
+            job = _run(client, [str(p) for p in paths], as_json)
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        if not watch:
+            raise typer.Exit(1 if job["state"] != "done" else 0)
+        _watch(client, paths, as_json)
+
+
+def _watch(client: LlmosClient, paths: list[Path], as_json: bool) -> None:
+    """Index what changes under ``paths`` (in jobs of at most 100 paths) until Ctrl-C."""
+    from watchfiles import watch as changes_under
+
+    from llmos.sdk import ApiError
+
+    console.print(f"watching {', '.join(map(str, paths))} (Ctrl-C stops)")
+    try:
+        for changes in changes_under(*paths, debounce=WATCH_DEBOUNCE_MS, recursive=True):
+            changed = sorted({path for _change, path in changes})
+            for first in range(0, len(changed), MAX_PATHS):
+                try:
+                    _run(client, changed[first : first + MAX_PATHS], as_json)
+                except ApiError as error:  # one refused batch does not end the watch
+                    errors.print(f"[red]error:[/] {escape(error.message)}")
+    except KeyboardInterrupt:
+        pass
+
+
+def _run(client: LlmosClient, paths: list[str], as_json: bool) -> dict:
+    """Start a job and follow it with a progress bar; print its summary and errors. Ctrl-C
+    cancels the job, then is raised again."""
+    job = or_exit(lambda: client.index(paths))
+    job_id = job["id"]
+    columns = (*Progress.get_default_columns(), TextColumn("{task.fields[current]}"))
+    try:
+        with Progress(*columns, console=errors, transient=True) as progress:
+            task = progress.add_task("indexing", total=None, current="")
+            while job["state"] in ("queued", "running"):
+                time.sleep(POLL_SECONDS)
+                job = or_exit(lambda: client.index_job(job_id))
+                current = Path(job["current"]).name if job["current"] else ""
+                total = job["files"] or None
+                progress.update(task, completed=job["done"], total=total, current=current)
+    except KeyboardInterrupt:
+        or_exit(lambda: client.cancel_index_job(job_id))
+        errors.print("cancelled: the file being indexed finishes; what is done stays indexed")
+        raise
+    if as_json:
+        print(json.dumps(job, indent=2, ensure_ascii=False))
+        return job
+    console.print(
+        f"{job['state']}: {job['indexed']} indexed, {job['unchanged']} unchanged, "
+        f"{job['removed']} removed, {len(job['errors'])} failed, of {job['files']} files"
+    )
+    for skipped in job["skipped"]:
+        errors.print(f"[yellow]skipped[/] for {skipped['files']} files: {escape(skipped['what'])}")
+    for error in job["errors"]:
+        errors.print(f"[red]failed[/] {escape(error['path'])}: {escape(error['message'])}")
+    return job
+
+
+def search(
+    query: Annotated[str | None, typer.Argument(help="Words, in any language.")] = None,
+    image: Annotated[
+        Path | None, typer.Option(help="Find pictures like this one (and video frames).")
+    ] = None,
+    type: Annotated[str | None, typer.Option(help="image, audio, video or doc.")] = None,
+    folder: Annotated[Path | None, typer.Option(help="Only files under this folder.")] = None,
+    limit: Annotated[int, typer.Option(help="How many results.")] = 10,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search indexed files by text, by image, or both; show why each one matched."""
+    if query is None and image is None:
+        errors.print("[red]error:[/] give a query, an --image, or both")
+        raise typer.Exit(2)
+    if image is not None and not image.is_file():
+        errors.print(f"[red]error:[/] no such file: {image}")
+        raise typer.Exit(2)
+    with client_for(url, api_key) as client:
+        results = or_exit(
+            lambda: client.search(query, image=image, type=type, folder=folder, limit=limit)
+        )
+    if as_json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    if not results:
+        console.print("nothing found (is the folder indexed? `llmos index PATH`)")
+        return
+    table = Table("#", "FILE", "TYPE", "WHY")
+    for rank, result in enumerate(results, start=1):
+        table.add_row(str(rank), escape(result["path"]), result["type"], escape(why(result)))
+    console.print(table)
+
+
+def why(result: dict) -> str:
+    """The matched text, with where in the file it is: page, time span."""
+    found = result["why"]
+    text = " ".join(found["text"].split())
+    text = text if len(text) <= 120 else text[:117] + "..."
+    if found.get("page"):
+        return f"page {found['page']}: {text}"
+    if found.get("start") is not None:
+        return f"{_clock(found['start'])}-{_clock(found.get('end') or found['start'])}: {text}"
+    return f"{found['kind']}: {text}"
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
