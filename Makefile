@@ -54,6 +54,9 @@ bench: setup
 	$(BIN)/python bench/vision.py
 	$(BIN)/python bench/translate.py
 	$(BIN)/python bench/imagegen.py
+	$(BIN)/python bench/vision_stamps.py
+	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/vector_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
