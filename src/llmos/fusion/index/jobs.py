@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from llmos.errors import InvalidRequest, LlmosError, NotFound
+from llmos.errors import InvalidRequest, LlmosError, NotFound, ServerBusy
 from llmos.fusion.index import sources
 from llmos.fusion.index.derive import Deriver
 from llmos.storage.search_index import Item, SearchIndex
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 KEPT_JOBS = 100  # finished jobs remembered for GET /v1/index/jobs/{id}
 MAX_PATHS = 100  # per job
+MAX_QUEUED = 16  # jobs waiting; more are refused with 503
 State = Literal["queued", "running", "done", "cancelled", "failed"]
 Outcome = Literal["indexed", "unchanged", "ignored"]
 
@@ -80,7 +81,13 @@ class Indexer:
         return [sources.allowed(path, self.roots) for path in paths]
 
     def start(self, paths: list[Path]) -> IndexJob:
-        """Queue a job for the checked ``paths``."""
+        """Queue a job for the checked ``paths``; 503 when ``MAX_QUEUED`` jobs wait."""
+        if self._queue.qsize() >= MAX_QUEUED:
+            raise ServerBusy(
+                f"{MAX_QUEUED} index jobs are waiting already; retry when one has finished "
+                "(GET /v1/index/jobs/{id}), or name several folders in one job.",
+                retry_after=60,
+            )
         job = IndexJob(uuid.uuid4().hex[:16], [str(path) for path in paths])
         self._jobs[job.id] = job
         while len(self._jobs) > KEPT_JOBS:
