@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import audio, chat, evaluate, imagine, search, translate, vision
+from llmos.cli import audio, chat, evaluate, imagine, learn, search, translate, vision
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
@@ -44,6 +44,8 @@ app.command("translate")(translate.translate)
 app.command("imagine")(imagine.imagine)
 app.command("index")(search.index)
 app.command("search")(search.search)
+app.command("train")(learn.train)
+app.command("evaluate")(learn.evaluate)
 app.add_typer(evaluate.app, name="eval")
 
 

@@ -1,0 +1,68 @@
+"""``llmos train`` and ``llmos evaluate``: llmos.learn's runs, in this process (not the
+server's: training is the machine's only job while it runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from llmos.cli.common import console, errors
+
+
+def train(
+    config: Annotated[Path, typer.Argument(help="A TOML run config (docs/learn.md).")],
+    epochs: Annotated[int | None, typer.Option(help="Override the config's epochs.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Override the output folder.")] = None,
+) -> None:
+    """Train a model as the config says; a run that was interrupted resumes."""
+    from llmos.errors import LlmosError
+
+    try:
+        from llmos.learn.config import load_config
+        from llmos.learn.train import train as run
+
+        settings = load_config(config, epochs=epochs, output=output)
+        columns = (TextColumn("epoch {task.fields[epoch]}"), BarColumn(),
+                   TextColumn("loss {task.fields[loss]:.3f}  {task.fields[rate]:.0f} ex/s"),
+                   TimeRemainingColumn())  # fmt: skip
+        with Progress(*columns, console=errors, transient=True) as progress:
+            task = progress.add_task("train", total=None, epoch=0, loss=0.0, rate=0.0)
+
+            def show(epoch: int, step: int, steps: int, loss: float, rate: float) -> None:
+                progress.update(
+                    task, completed=step, total=steps, epoch=epoch, loss=loss, rate=rate
+                )
+
+            outcome = run(settings, progress=show)
+    except LlmosError as error:
+        errors.print(f"[red]error:[/] {escape(error.message)}")
+        raise typer.Exit(2) from None
+    if outcome.resumed_from is not None:
+        console.print(f"resumed after epoch {outcome.resumed_from}")
+    stop = " (stopped early)" if outcome.stopped_early else ""
+    console.print(
+        f"{outcome.epochs} epochs{stop}; best validation accuracy "
+        f"{outcome.validation_accuracy:.3f} at epoch {outcome.best_epoch}; "
+        f"model: {settings.output / 'model.pt'}"
+    )
+
+
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="A model.pt written by `llmos train`.")],
+    split: Annotated[str, typer.Option(help="test or validation.")] = "test",
+) -> None:
+    """Score a trained model on a held-out split."""
+    from llmos.errors import LlmosError
+
+    try:
+        from llmos.learn.train import evaluate as score
+
+        result = score(model, split)
+    except LlmosError as error:
+        errors.print(f"[red]error:[/] {escape(error.message)}")
+        raise typer.Exit(2) from None
+    console.print(f"{split} accuracy {result:.3f}")

@@ -1,0 +1,74 @@
+"""A training run's configuration: a TOML file, checked before anything is trained.
+
+    task = "scenes-vqa"        # what is learned, and from which data
+    fusion = "cross-attention" # early, late, hybrid, cross-attention, co-attention, graph
+    image_encoder = "conv"     # conv, patch
+    dim = 64
+    epochs = 10
+    batch_size = 64
+    learning_rate = 0.002
+    seed = 0
+    patience = 3               # epochs without a better validation score before stopping
+    train_size = 3000          # scenes in the training split
+    output = "runs/scenes"     # checkpoints and the final model go here
+
+An unknown key or a wrong value is an error that names it: a typo must not train for an hour
+with a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llmos.errors import InvalidRequest
+
+FusionName = Literal["early", "late", "hybrid", "cross-attention", "co-attention", "graph"]
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: Literal["scenes-vqa"] = "scenes-vqa"
+    fusion: FusionName = "cross-attention"
+    image_encoder: Literal["conv", "patch"] = "conv"
+    modalities: Literal["both", "image", "text"] = Field(
+        "both", description="'image' or 'text' blanks the other input: the baselines"
+    )
+    dim: int = Field(64, ge=8, le=1024)
+    image_size: int = Field(64, ge=16, le=256)
+    epochs: int = Field(10, ge=1, le=1000)
+    batch_size: int = Field(64, ge=1, le=4096)
+    learning_rate: float = Field(0.002, gt=0, le=1)
+    seed: int = 0
+    patience: int = Field(3, ge=1)
+    train_size: int = Field(3000, ge=1, le=1_000_000)
+    validation_size: int = Field(500, ge=1, le=100_000)
+    test_size: int = Field(1000, ge=1, le=100_000)
+    output: Path = Path("runs/scenes")
+
+
+def load_config(path: Path, **overrides: object) -> TrainConfig:
+    """The config in the TOML file ``path``, with ``overrides`` on top."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidRequest(f"cannot read the config {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidRequest(f"{path} is not valid TOML: {error}") from None
+    return config_of(data | {k: v for k, v in overrides.items() if v is not None}, str(path))
+
+
+def config_of(data: dict, where: str = "the config") -> TrainConfig:
+    try:
+        return TrainConfig(**data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'config'}: "
+            + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+            for e in error.errors()
+        )
+        raise InvalidRequest(f"{where}: {problems}") from None
