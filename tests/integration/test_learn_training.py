@@ -64,6 +64,11 @@ def test_bad_configs_and_damaged_checkpoints_are_refused_with_a_message(tmp_path
     (tmp_path / "bad.toml").write_text('fusion = "telepathy"\n')
     with pytest.raises(InvalidRequest, match="fusion"):
         load_config(tmp_path / "bad.toml")
+    (tmp_path / "odd.toml").write_text("dim = 10\n")
+    with pytest.raises(InvalidRequest, match="dim must be a multiple of 4"):
+        load_config(tmp_path / "odd.toml")
+    with pytest.raises(InvalidRequest, match="split must be"):
+        evaluate(tmp_path / "model.pt", split="dev")
     (tmp_path / "model.pt").write_bytes(b"PK\x03\x04 not a checkpoint")
     with pytest.raises(InvalidRequest, match="not a checkpoint llmos can read"):
         evaluate(tmp_path / "model.pt")

@@ -131,3 +131,23 @@ def test_the_text_encoder_reads_bytes_of_any_language_and_ignores_padding():
     assert out.tokens.shape == (3, 8, 16) and torch.isfinite(out.pooled).all()
     alone = encoder.encode_texts(["a cat"])
     assert torch.allclose(alone.pooled, out.pooled[:1], atol=1e-5)  # batch-mates do not matter
+
+
+def test_a_query_with_no_key_to_attend_to_gets_zeros_not_nan():
+    module = attention("scaled-dot", 4)
+    q = torch.randn(1, 2, 4, requires_grad=True)
+    context, weights = module(
+        q, torch.randn(1, 3, 4), torch.randn(1, 3, 4), torch.zeros(1, 3, dtype=torch.bool)
+    )
+    assert torch.all(weights == 0) and torch.all(context == 0)
+    context.sum().backward()
+    assert torch.isfinite(q.grad).all()
+
+
+def test_the_temperature_is_clipped_where_clip_clips_it():
+    loss = ContrastiveLoss()
+    with torch.no_grad():
+        loss.log_scale.fill_(10.0)
+    u = torch.eye(3)
+    assert loss.similarities(u, u)[0, 0].item() == pytest.approx(100.0)
+    assert loss.log_scale.item() == pytest.approx(math.log(100.0))

@@ -45,3 +45,18 @@ def test_questions_need_the_picture_and_have_known_answers():
     assert asked["what word is written?"] == "CAT"
     every = {answer for s in scenes("train", 300) for _, answer in s.questions()}
     assert every <= set(answers()) and len(answers()) == len(set(answers()))
+
+
+def test_shapes_never_touch_and_left_of_is_asked_only_of_unique_colours():
+    from llmos.learn.scenes import SIZES
+
+    for made in scenes("train", 500):
+        for a in made.things:
+            for b in made.things:
+                if a is not b:
+                    assert abs(a.x - b.x) > SIZES[a.size] + SIZES[b.size]
+        colours = [t.colour for t in made.things]
+        for question, _answer in made.questions():
+            if "left of" in question:
+                named = [c for c in colours if f"the {c} shape" in question]
+                assert all(colours.count(c) == 1 for c in named) and len(named) == 2

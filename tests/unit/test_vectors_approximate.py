@@ -57,3 +57,18 @@ def test_the_cache_follows_upserts_deletes_and_types(stores):
     with db:
         approximate.delete("text", [9999])
     assert 9999 not in {key for key, _ in approximate.nearest("text", probe[0], 10)}
+
+
+def test_counts_stay_true_and_a_rare_type_falls_back_to_exact_search(stores):
+    _exact, approximate, db = stores
+    far = -clustered(np.random.default_rng(4), 1)  # far from most vectors
+    with db:
+        approximate.upsert("text", [7777], far, "video")
+    probe = clustered(np.random.default_rng(5), 1)[0]
+    assert approximate.nearest("text", probe, 3, type="video") == [
+        (7777, pytest.approx(float(far[0] @ probe), abs=1e-4))
+    ]
+    with db:
+        approximate.delete("text", list(range(1, 101)))
+    (count,) = db.execute("SELECT count(*) FROM vectors_text").fetchone()
+    assert approximate._count("text") == count == 3001 - 100

@@ -2,7 +2,8 @@
 
 Each takes queries ``q`` (B, Tq, D), keys ``k`` and values ``v`` (B, Tk, D) and an optional
 ``mask`` (B, Tk), True where a key may be attended to, and returns the context (B, Tq, D) and
-the weights (B, Tq, Tk), each row a distribution over the keys:
+the weights (B, Tq, Tk), each row a distribution over the keys (all zeros when the mask
+leaves a row no key):
 
     weights = softmax(score(q, k)),  context = weights @ v
 
@@ -22,7 +23,7 @@ def _attend(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     if mask is not None:
         scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
-    weights = torch.softmax(scores, dim=-1)
+    weights = torch.softmax(scores, dim=-1).nan_to_num(0.0)  # no key at all: attends to none
     return weights @ values, weights
 
 

@@ -22,10 +22,12 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from llmos.errors import InvalidRequest
 
+HEADS = 4  # of every Transformer and attention layer
+PATCH = 8  # the ViT's patch side
 FusionName = Literal["early", "late", "hybrid", "cross-attention", "co-attention", "graph"]
 
 
@@ -49,6 +51,14 @@ class TrainConfig(BaseModel):
     validation_size: int = Field(500, ge=1, le=100_000)
     test_size: int = Field(1000, ge=1, le=100_000)
     output: Path = Path("runs/scenes")
+
+    @model_validator(mode="after")
+    def _fits_the_model(self) -> TrainConfig:
+        if self.dim % HEADS:
+            raise ValueError(f"dim must be a multiple of {HEADS} (the attention heads)")
+        if self.image_size % PATCH:
+            raise ValueError(f"image_size must be a multiple of {PATCH} (the patch side)")
+        return self
 
 
 def load_config(path: Path, **overrides: object) -> TrainConfig:

@@ -179,7 +179,7 @@ class GraphFusion(nn.Module):
             edges = torch.zeros_like(similarity).scatter_(-1, nearest, 1.0)
             edges = ((edges + edges.transpose(1, 2)) > 0).float()  # undirected
             edges = edges * keep[:, None, :] * keep[:, :, None]
-            edges = edges + torch.eye(nodes.shape[1])  # self-loops (also on padding: no 0 rows)
+            edges = ((edges + torch.eye(nodes.shape[1])) > 0).float()  # A + I, one self-loop each
             degree = edges.sum(-1).clamp(min=1).rsqrt()
             return degree[:, :, None] * edges * degree[:, None, :]
 

@@ -17,7 +17,7 @@ class ContrastiveLoss(nn.Module):
     """CLIP's symmetric InfoNCE (Radford et al., 2021) with a learnable temperature τ.
 
     For a batch of N matching pairs (u_i, v_i), with s(u, v) the cosine similarity (or the
-    negative squared Euclidean distance of the unit vectors),
+    negative squared Euclidean distance of the vectors as they are),
 
         L = ½ [ CE(S, I) + CE(Sᵀ, I) ],   S_ij = s(u_i, v_j) / τ
 
@@ -35,9 +35,13 @@ class ContrastiveLoss(nn.Module):
 
     def similarities(self, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         """S (N, M): scaled similarities of every u with every v."""
-        u, v = functional.normalize(u, dim=-1), functional.normalize(v, dim=-1)
-        raw = u @ v.T if self.metric == "cosine" else -torch.cdist(u, v).pow(2)
-        return raw * self.log_scale.clamp(max=math.log(MAX_SCALE)).exp()
+        with torch.no_grad():  # as CLIP: the parameter itself is clipped, so it can come back
+            self.log_scale.clamp_(max=math.log(MAX_SCALE))
+        if self.metric == "cosine":
+            raw = functional.normalize(u, dim=-1) @ functional.normalize(v, dim=-1).T
+        else:  # on the vectors as they are: on unit vectors it would equal the cosine's ranking
+            raw = -torch.cdist(u, v).pow(2)
+        return raw * self.log_scale.exp()
 
     def forward(self, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         scores = self.similarities(u, v)

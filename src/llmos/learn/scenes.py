@@ -1,12 +1,13 @@
 """Compositional scenes: pictures of shapes and a word, drawn by Pillow, with a caption and
 questions whose answers need both the picture and the question.
 
-Each scene holds two or three shapes (circle, square, triangle) of a colour and a size at
-distinct places, and sometimes a short word. Questions ask to count ("how many circles are
-there?"), to tell a shape's colour ("what colour is the square?"), to compare places ("is the
-red shape left of the blue shape?") and to read ("what word is written?"). Scenes are made from
-fixed seeds, so every split is the same everywhere: ``train`` from seed 0, ``validation`` from
-10⁶, ``test`` from 2·10⁶.
+Each scene holds two or three shapes (circle, square, triangle) of a colour and a size in
+separate columns (they never touch), and sometimes a short word below them. Questions ask to
+count ("how many circles are there?"), to tell a shape's colour ("what colour is the
+square?"), to compare places ("is the red shape left of the blue shape?", asked only when each
+colour is one shape's) and to read ("what word is written?"). Scenes are made from fixed
+seeds, so every split is the same everywhere: ``train`` from seed 0, ``validation`` from 10⁶,
+``test`` from 2·10⁶.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import cache
 SHAPES = ("circle", "square", "triangle")
 COLOURS = {"red": (220, 40, 40), "green": (40, 170, 60), "blue": (40, 80, 220),
            "yellow": (235, 200, 30)}  # fmt: skip
-SIZES = {"small": 0.12, "large": 0.22}  # radius, as a share of the side
+SIZES = {"small": 0.08, "large": 0.13}  # radius, as a share of the side: columns 0.3 apart
 WORDS = ("CAT", "SUN", "BOX", "RED", "MAP", "TOP", "DOG", "HAT")
 SPLITS = {"train": 0, "validation": 1_000_000, "test": 2_000_000}
 
@@ -53,7 +54,8 @@ class Scene:
             if sum(t.shape == thing.shape for t in self.things) == 1:
                 asked.append((f"what colour is the {thing.shape}?", thing.colour))
         first, second = self.things[0], self.things[1]
-        if first.colour != second.colour:
+        colours = [t.colour for t in self.things]
+        if colours.count(first.colour) == colours.count(second.colour) == 1:  # unambiguous
             left = "yes" if first.x < second.x else "no"
             asked.append((f"is the {first.colour} shape left of the {second.colour} shape?", left))
         asked.append(("what word is written?", self.word or "none"))
@@ -61,7 +63,7 @@ class Scene:
 
 
 def scene(seed: int) -> Scene:
-    """The scene of ``seed``: 2-3 shapes apart from each other, and a word half the time."""
+    """The scene of ``seed``: 2-3 shapes in separate columns, and a word half the time."""
     rng = random.Random(seed)
     things: list[Thing] = []
     columns = rng.sample([0.2, 0.5, 0.8], k=rng.choice([2, 3]))

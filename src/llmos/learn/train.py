@@ -26,7 +26,8 @@ from llmos.learn.vqa import QUESTION_BYTES, VqaModel
 
 
 def _length_of(config: TrainConfig) -> dict:
-    return {"epochs": config.epochs, "patience": config.patience}
+    """What a resumed run may change: how long it goes on, and the folder's name."""
+    return {"epochs": config.epochs, "patience": config.patience, "output": config.output}
 
 
 Progress = Callable[[int, int, int, float, float], None]  # epoch, step, steps, loss, examples/s
@@ -90,7 +91,9 @@ def train(config: TrainConfig, *, progress: Progress | None = None) -> Outcome:
                 f"{output} holds a run with another config; choose another output folder or "
                 "delete the old run to start over."
             )
-        model.load_state_dict(saved["model"])
+        if not {"optimiser", "rng", "state"} <= set(saved):
+            raise InvalidRequest(f"{output / 'checkpoint.pt'} is a model, not a run's checkpoint.")
+        _restore(model, saved["model"], output / "checkpoint.pt")
         optimiser.load_state_dict(saved["optimiser"])
         torch.set_rng_state(saved["rng"])
         state = saved["state"]
@@ -145,23 +148,37 @@ def accuracy(model: VqaModel, data: Examples, batch_size: int = 256) -> float:
 
 def evaluate(model_path: Path, split: str = "test", count: int | None = None) -> float:
     """The saved model's answer accuracy on ``count`` scenes of ``split``."""
+    if split not in ("test", "validation"):
+        raise InvalidRequest(f"split must be 'test' or 'validation', not {split!r}")
     saved = read_checkpoint(model_path)
     config = config_of(saved["config"], str(model_path))
     model = VqaModel(config, len(scenes.answers()))
-    model.load_state_dict(saved["model"])
+    _restore(model, saved["model"], model_path)
     return accuracy(model, scenes_vqa(split, count or config.test_size, config.image_size))
 
 
 def read_checkpoint(path: Path) -> dict:
+    """A checkpoint or model file written by :func:`train`, checked to hold what it must."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        saved = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise InvalidRequest(f"no checkpoint at {path}") from None
     except Exception as error:  # pickle, zip and torch errors alike: the file is damaged
+        saved = error
+    if not isinstance(saved, dict) or not {"config", "model"} <= set(saved):
+        why = type(saved).__name__
         raise InvalidRequest(
-            f"{path} is not a checkpoint llmos can read ({type(error).__name__}); it may be "
-            "damaged: delete it to start the run over."
-        ) from None
+            f"{path} is not a checkpoint llmos can read ({why}); it may be damaged or come "
+            "from another program: delete it to start the run over."
+        )
+    return saved
+
+
+def _restore(model: torch.nn.Module, weights: dict, path: Path) -> None:
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as error:  # another architecture than its config describes
+        raise InvalidRequest(f"{path} does not fit its own config: {error}") from None
 
 
 def _save(path: Path, payload: dict) -> None:

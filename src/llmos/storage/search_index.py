@@ -15,11 +15,12 @@ callers run these methods off the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -154,7 +155,7 @@ class SearchIndex:
         in one transaction. Returns the item's id."""
         for group in vectors:
             self._check(group, len(pieces))
-        with self._lock, self._db:
+        with self._lock, self._forgetting_on_failure(), self._db:
             self._db.execute("BEGIN IMMEDIATE")  # read the old rows inside the write lock
             self._delete(item.path)
             cursor = self._db.execute(
@@ -189,7 +190,7 @@ class SearchIndex:
 
     def remove(self, path: str) -> bool:
         """Forget ``path``; whether it was indexed."""
-        with self._lock, self._db:
+        with self._lock, self._forgetting_on_failure(), self._db:
             self._db.execute("BEGIN IMMEDIATE")
             return self._delete(path)
 
@@ -259,6 +260,16 @@ class SearchIndex:
             except Exception as error:  # the driver's DatabaseError: the keyword index is off
                 return f"keyword index: {error}"
             return found
+
+    @contextlib.contextmanager
+    def _forgetting_on_failure(self) -> Iterator[None]:
+        """A failed (rolled-back) write leaves the vector store's caches stale: drop them."""
+        try:
+            yield
+        except BaseException:
+            if forget := getattr(self.vectors, "forget", None):
+                forget()
+            raise
 
     def _delete(self, path: str) -> bool:
         row = self._db.execute("SELECT id, type FROM items WHERE path = ?", (path,)).fetchone()

@@ -95,10 +95,11 @@ class SqliteVecStore:
 
     def delete(self, space: str, keys: Sequence[int]) -> None:
         table = _table(space)
-        before = self._db.total_changes
-        self._db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(int(k),) for k in keys])
+        gone = self._db.executemany(
+            f"DELETE FROM {table} WHERE rowid = ?", [(int(k),) for k in keys]
+        ).rowcount  # the rows deleted, not sqlite-vec's own bookkeeping statements
         if space in self._counts:
-            self._counts[space] -= self._db.total_changes - before
+            self._counts[space] -= max(0, gone)
         if space in self._approximate:
             self._approximate[space].remove(np.asarray(keys))
 
@@ -107,6 +108,11 @@ class SqliteVecStore:
     ) -> list[tuple[int, float]]:
         if self._count(space) > self.approximate_above and ann.available():
             return self._nearest_approximately(space, vector, limit, type)
+        return self._exact(space, vector, limit, type)
+
+    def _exact(
+        self, space: str, vector: np.ndarray, limit: int, type: str | None
+    ) -> list[tuple[int, float]]:
         query = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         where = "embedding MATCH ? AND k = ?" + (" AND type = ?" if type else "")
         k = min(int(limit), MAX_K)
@@ -137,7 +143,15 @@ class SqliteVecStore:
         if type:  # each candidate's type, looked up by key (0.04 ms; a set query scans all)
             lookup = f"SELECT type FROM {table} WHERE rowid = ?"
             found = [p for p in found if self._db.execute(lookup, (p[0],)).fetchone() == (type,)]
+            if len(found) < k:  # a rare type: exact search among its vectors instead
+                return self._exact(space, vector, k, type)
         return found[:k]
+
+    def forget(self) -> None:
+        """Drop the counts and approximate indexes: after a rolled-back transaction they may
+        hold what the table does not; they are made again from the rows when needed."""
+        self._counts.clear()
+        self._approximate.clear()
 
 
 def _table(space: str) -> str:

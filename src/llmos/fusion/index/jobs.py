@@ -82,7 +82,7 @@ class Indexer:
 
     def start(self, paths: list[Path]) -> IndexJob:
         """Queue a job for the checked ``paths``; 503 when ``MAX_QUEUED`` jobs wait."""
-        if self._queue.qsize() >= MAX_QUEUED:
+        if sum(job.state == "queued" for job in self._jobs.values()) >= MAX_QUEUED:
             raise ServerBusy(
                 f"{MAX_QUEUED} index jobs are waiting already; retry when one has finished "
                 "(GET /v1/index/jobs/{id}), or name several folders in one job.",
