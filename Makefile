@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python bench/vision_stamps.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/vector_scale.py
+	$(BIN)/python bench/fusion_ablation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
