@@ -64,3 +64,9 @@ def parse_memory_budget(value: str | int, total_bytes: int) -> int:
             raise ValueError(f"memory budget {value!r} must be between 0% and 100%")
         return int(total_bytes * number / 100)
     return int(number * _SIZE_FACTORS[unit])
+
+
+def clock(seconds: float) -> str:
+    """A time in a recording as people read it: ``"1:03"`` (minutes, seconds)."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from llmos.cli.common import JsonOption, KeyOption, UrlOption, client_for, console, errors, or_exit
 from llmos.sdk import LlmosClient
+from llmos.units import clock
 
 POLL_SECONDS = 0.5
 MAX_PATHS = 100  # per job, as the server takes them
@@ -137,10 +138,5 @@ def why(result: dict) -> str:
     if found.get("page"):
         return f"page {found['page']}: {text}"
     if found.get("start") is not None:
-        return f"{_clock(found['start'])}-{_clock(found.get('end') or found['start'])}: {text}"
+        return f"{clock(found['start'])}-{clock(found.get('end') or found['start'])}: {text}"
     return f"{found['kind']}: {text}"
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}:{rest:02d}"

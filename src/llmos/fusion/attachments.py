@@ -111,12 +111,10 @@ class Attachments:
         if not isinstance(field, dict):
             raise InvalidRequest("A 'file' part needs {'file': {'file_id': ...}} or 'file_data'.")
         if file_id := field.get("file_id"):
-            stored = await asyncio.to_thread(self.files.get, str(file_id))
-            content = (
-                None if stored is None else await asyncio.to_thread(self.files.content, stored)
-            )
-            if stored is None or content is None:
+            found = await asyncio.to_thread(self.files.read, str(file_id))
+            if found is None:
                 raise InvalidRequest(f"No file {file_id!r}: upload it with POST /v1/files first.")
+            stored, content = found
             return content, repr(stored.filename)
         if data := field.get("file_data"):
             name = repr(str(field.get("filename") or "the attached file"))

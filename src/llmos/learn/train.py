@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.nn import functional
 
@@ -52,7 +53,8 @@ def scenes_vqa(split: str, count: int, size: int) -> Examples:
     made = scenes.scenes(split, count)
     answer_index = {answer: i for i, answer in enumerate(scenes.answers())}
     pictures = torch.stack(
-        [torch.from_numpy(_array(scenes.render(s, size))).permute(2, 0, 1) for s in made]
+        [torch.from_numpy(np.array(scenes.render(s, size), dtype=np.uint8)).permute(2, 0, 1)
+         for s in made]
     ).float() / 255  # fmt: skip
     picture, questions, answers = [], [], []
     for index, scene in enumerate(made):
@@ -188,9 +190,3 @@ def _save(path: Path, payload: dict) -> None:
 
 def _plain(config: TrainConfig) -> dict:
     return config.model_dump(mode="json")
-
-
-def _array(picture):
-    import numpy as np
-
-    return np.asarray(picture, dtype=np.uint8).copy()

@@ -99,6 +99,13 @@ class FileStore:
         except FileNotFoundError:
             return None
 
+    def read(self, file_id: str) -> tuple[StoredFile, bytes] | None:
+        """A stored file and its bytes, or None if there is no such file (or it was just
+        deleted)."""
+        stored = self.get(file_id)
+        content = None if stored is None else self.content(stored)
+        return None if stored is None or content is None else (stored, content)
+
     def delete(self, file_id: str) -> bool:
         with self._db.transaction() as db:
             gone = db.execute("DELETE FROM files WHERE id = ?", (file_id,)).rowcount > 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +17,7 @@ from llmos.fusion.index.ground import MAX_SOURCES, ground
 from llmos.fusion.index.jobs import MAX_PATHS, IndexJob
 from llmos.fusion.index.search import MAX_LIMIT, MAX_QUERY_CHARS, Query
 from llmos.fusion.index.service import IndexService
+from llmos.fusion.index.sources import resolved
 from llmos.storage import FileStore
 
 router = APIRouter(tags=["search"])
@@ -154,7 +154,9 @@ async def search(
     """Files whose derived content (captions, labels, OCR, transcripts, document text) or
     image embedding best match a text query, an image, or both; each with why it matched."""
     image = await _image(body.image, request.app.state.files) if body.image else None
-    folder = await asyncio.to_thread(_folder, body.folder) if body.folder else None
+    folder = None
+    if body.folder:  # as the index stores paths: absolute, links resolved
+        folder = str(await asyncio.to_thread(resolved, body.folder, "'folder'"))
     query = Query(body.query, image, body.type, folder, body.after, body.before, body.limit)
     found = await (await service.searcher()).search(query)
     results = [
@@ -171,25 +173,16 @@ async def search(
     return {"object": "list", "results": results, "query_en": found.english_query}
 
 
-def _folder(value: str) -> str:
-    """The folder as the index stores paths: absolute, links resolved."""
-    try:
-        return str(Path(value).expanduser().resolve())
-    except (ValueError, OSError, RuntimeError) as error:  # a NUL byte, a loop of links
-        raise InvalidRequest(f"'folder' is not a usable path: {error}") from None
-
-
 async def _image(value: str, files: FileStore) -> bytes:
     if value.startswith("data:"):
         return await asyncio.to_thread(bytes_of_data_uri, value)
-    stored = await asyncio.to_thread(files.get, value)
-    data = None if stored is None else await asyncio.to_thread(files.content, stored)
-    if data is None:
+    found = await asyncio.to_thread(files.read, value)
+    if found is None:
         raise InvalidRequest(
             f"'image' is neither a data URI nor a stored file id ({value[:40]!r}); upload the "
             "image with POST /v1/files or send it as data:image/...;base64,..."
         )
-    return data
+    return found[1]
 
 
 class GroundRequest(BaseModel):

@@ -17,15 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from llmos.atomic import atomic_target
-from llmos.capabilities.embed import embed
 from llmos.capabilities.vision.hierarchy import imagenet_hierarchy
+from llmos.fusion.index.embedding import embed_texts
 from llmos.kernel import Kernel
 
 log = logging.getLogger(__name__)
 
 TOP = 10  # classes summed per image, as in the paper
 PARENTS = 4  # the nearest WordNet parents said with each class
-BATCH = 100
 
 
 def class_descriptions() -> list[str]:
@@ -58,17 +57,12 @@ class ClassVectors:
 
     async def _load_or_make(self) -> np.ndarray:
         texts = await self.kernel.compute(class_descriptions)
-        spec = self.kernel.registry.resolve("embed", None)
+        spec = self.kernel.registry.resolve("embed", None)  # the vectors are its: in the key
         key = hashlib.sha256("\n".join([spec.name, *texts]).encode()).hexdigest()[:16]
         cached = self.folder / f"conse-classes-{key}.npy"
         if (known := await asyncio.to_thread(_load, cached)) is not None:
             return known
-        rows = []
-        for first in range(0, len(texts), BATCH):
-            batch = texts[first : first + BATCH]
-            result = await self.kernel.run(spec, lambda model, _stop, b=batch: embed(model, b))
-            rows.append(result.vectors)
-        vectors = np.concatenate(rows)
+        vectors = await embed_texts(self.kernel, texts)
         await asyncio.to_thread(_save, cached, vectors)
         return vectors
 

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from llmos.capabilities.embed import embed
 from llmos.capabilities.transcribe import TranscribeOptions, Transcription, transcribe
 from llmos.capabilities.vision import caption as captions
 from llmos.capabilities.vision import pdf
@@ -30,13 +27,13 @@ from llmos.capabilities.vision.types import VisualFacts
 from llmos.errors import InvalidRequest, MissingExtra
 from llmos.fusion.index import documents
 from llmos.fusion.index.conse import ClassVectors, image_vector
+from llmos.fusion.index.embedding import embed_texts
 from llmos.fusion.index.keyframes import keyframes
 from llmos.fusion.index.sources import Source
 from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel
 from llmos.storage.search_index import Piece, Vectors
 
-EMBED_BATCH = 64  # texts per embedding job: other requests get the CPU in between
 SPAN_SECONDS = 30.0  # a transcript piece holds this much speech at most
 MAX_PDF_PAGES = 2000
 OCR_SCORE = 0.5
@@ -60,8 +57,9 @@ class Deriver:
     async def derive(self, source: Source) -> Derived:
         derived = Derived()
         name = source.path.name
+        streamed = source.type in ("audio", "video")  # FFmpeg reads them from the file
+        data = b"" if streamed else await asyncio.to_thread(source.path.read_bytes)
         if source.type == "image":
-            data = await asyncio.to_thread(source.path.read_bytes)
             await self._step(derived, "visual facts", self._image(derived, data, name))
         elif source.type == "audio":
             await self._step(derived, "transcript", self._speech(derived, source.path))
@@ -70,10 +68,8 @@ class Deriver:
             await self._step(derived, "transcript", heard, unreadable=True)
             await self._step(derived, "keyframes", self._keyframes(derived, source.path))
         elif source.format == "pdf":
-            data = await asyncio.to_thread(source.path.read_bytes)
             await self._pdf(derived, data, name)
         else:
-            data = await asyncio.to_thread(source.path.read_bytes)
             text = await self.kernel.compute(documents.read_text, data, source.format, name)
             cut = await self.kernel.compute(documents.chunks, text, source.format)
             derived.pieces += [Piece("text", chunk.text) for chunk in cut]
@@ -161,16 +157,8 @@ class Deriver:
     async def _embed_texts(self, derived: Derived) -> None:
         if not derived.pieces:
             return
-        spec = self.kernel.registry.resolve("embed", None)
-        rows = []
-        texts = [piece.text for piece in derived.pieces]
-        for first in range(0, len(texts), EMBED_BATCH):
-            batch = texts[first : first + EMBED_BATCH]
-            result = await self.kernel.run(spec, lambda model, _stop, b=batch: embed(model, b))
-            rows.append(result.vectors)
-        derived.vectors.append(
-            Vectors("text", np.concatenate(rows), tuple(range(len(derived.pieces))))
-        )
+        vectors = await embed_texts(self.kernel, [piece.text for piece in derived.pieces])
+        derived.vectors.append(Vectors("text", vectors, tuple(range(len(derived.pieces)))))
 
 
 def picture_pieces(facts: VisualFacts, start: float | None) -> list[Piece]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from llmos.fusion.index.search import Query, Searcher
 from llmos.storage.search_index import ItemType
+from llmos.units import clock
 
 MAX_SOURCES = 8
 PASSAGE_CHARS = 800  # of each source, in the prompt
@@ -37,7 +38,7 @@ class Citation:
         if self.page is not None:
             return f"{self.path}, page {self.page}"
         if self.start is not None:
-            return f"{self.path}, {_clock(self.start)}-{_clock(self.end or self.start)}"
+            return f"{self.path}, {clock(self.start)}-{clock(self.end or self.start)}"
         return self.path
 
 
@@ -67,8 +68,3 @@ async def ground(
 def _cut(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= PASSAGE_CHARS else text[: PASSAGE_CHARS - 1] + "…"
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}:{rest:02d}"

@@ -18,9 +18,9 @@ from typing import Literal
 
 import numpy as np
 
-from llmos.capabilities.embed import embed
 from llmos.capabilities.search.ranking import reciprocal_rank_fusion
 from llmos.errors import InvalidRequest, LlmosError
+from llmos.fusion.index.embedding import embed_texts
 from llmos.fusion.translate import Translator
 from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel
@@ -145,13 +145,11 @@ class Searcher:
         return done.texts[0]
 
     async def _embed(self, text: str):
-        spec = self.kernel.registry.resolve("embed", None)
         try:
-            result = await self.kernel.run(spec, lambda model, _stop: embed(model, [text]))
+            return (await embed_texts(self.kernel, [text]))[0]
         except LlmosError as error:  # MiniLM not installed: keywords alone
             log.info("query not embedded: %s", error.message)
             return None
-        return result.vectors[0]
 
 
 def check(query: Query) -> None:
@@ -186,13 +184,14 @@ def fuse(lists: list[list[Hit]], limit: int) -> list[Result]:
     """Files by reciprocal-rank fusion of the lists (ranked as files: a document's thirty
     matching chunks count once); each file with its best-ranked piece."""
     best: dict[int, tuple[int, Hit]] = {}  # item -> (rank among files, hit)
+    rankings = []
     for hits in lists:
-        ranks: dict[int, int] = {}
+        ranks: dict[int, int] = {}  # item -> its rank among this list's files
         for hit in hits:
             rank = ranks.setdefault(hit.item_id, len(ranks))
             if hit.item_id not in best or rank < best[hit.item_id][0]:
                 best[hit.item_id] = (rank, hit)
-    rankings = [list(dict.fromkeys(hit.item_id for hit in hits)) for hits in lists]
+        rankings.append(list(ranks))
     fused = reciprocal_rank_fusion(rankings)
     results = []
     for item_id, score in fused[:limit]:

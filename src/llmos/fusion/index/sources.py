@@ -40,15 +40,22 @@ class Source:
     size: int
 
 
+def resolved(path: str | Path, name: str | None = None) -> Path:
+    """``path`` absolute, ``~`` expanded, links and ``..`` followed; a path that cannot be
+    (a NUL byte, a loop of links) is a 400 naming it as ``name``."""
+    try:
+        return Path(os.path.expanduser(str(path))).resolve()
+    except (ValueError, OSError, RuntimeError) as error:
+        shown = name or repr(str(path)[:200])
+        raise InvalidRequest(f"{shown} is not a usable path: {error}") from None
+
+
 def allowed(path: str | Path, roots: Sequence[Path]) -> Path:
     """``path`` resolved, if it lies under one of ``roots``; else :class:`Forbidden`."""
-    try:
-        resolved = Path(os.path.expanduser(str(path))).resolve()
-    except (ValueError, OSError, RuntimeError) as error:  # a NUL byte, a loop of links
-        raise InvalidRequest(f"{str(path)[:200]!r} is not a usable path: {error}") from None
+    resolved_path = resolved(path)
     for root in roots:
-        if resolved.is_relative_to(Path(root).expanduser().resolve()):
-            return resolved
+        if resolved_path.is_relative_to(Path(root).expanduser().resolve()):
+            return resolved_path
     if not roots:
         raise Forbidden(
             f"{path} is not in a folder llmos may index: no folder is allowed yet. The server's "
