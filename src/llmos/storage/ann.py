@@ -17,7 +17,7 @@ import numpy as np
 APPROXIMATE_ABOVE = 100_000  # vectors in a space before it is searched approximately
 # Cells searched per query, of about sqrt(n): at a million vectors (bench/vector_scale.py,
 # chosen on its tuning queries) 4 reach recall@10 0.999 on tight clusters, but a looser
-# mixture needs 128 (check queries: 0.940 at 8.6 ms p50, against 730 ms exact).
+# mixture needs 128 (check queries: 0.940 at 9.3 ms p50, against 755 ms exact).
 NPROBE = 128
 TRAIN_PER_CELL = 40  # k-means samples per cell (faiss warns under 39)
 
