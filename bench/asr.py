@@ -18,6 +18,8 @@ import time
 import wave
 from pathlib import Path
 
+from llmos.eval.metrics import word_error_rate
+
 TEXT = " ".join(
     [
         "The quarterly report shows that sales grew in every region except the north.",
@@ -60,12 +62,7 @@ def speak_clip(path: Path) -> float:
 
 
 def wer(text: str) -> float:
-    import jiwer
-
-    def norm(s: str) -> str:
-        return re.sub(r"[^a-z ]", "", s.lower())
-
-    return jiwer.wer(norm(TEXT), norm(text))
+    return word_error_rate([TEXT], [text])
 
 
 def direct(clip: Path) -> tuple[float, str]:

@@ -22,12 +22,12 @@ import io
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
 from llmos.eval import tuxpaint
+from llmos.eval.ranking import RetrievalScores, scores_of_ranks
 from llmos.eval.stamps import composite
 from llmos.fusion.index.conse import ClassVectors
 from llmos.fusion.index.derive import Deriver
@@ -51,20 +51,6 @@ VARIANTS = {  # Searcher options: BM25 or not, the spaces of the MiniLM list, th
 }
 
 
-@dataclass
-class Scores:
-    ranks: list[int | None]  # of the first right result, from 1; None beyond 10
-
-    def line(self) -> str:
-        n = len(self.ranks) or 1
-        at = {k: sum(1 for r in self.ranks if r is not None and r <= k) / n for k in (1, 5, 10)}
-        mrr = sum(1 / r for r in self.ranks if r is not None) / n
-        return (
-            f"R@1 {at[1]:.2f}  R@5 {at[5]:.2f}  R@10 {at[10]:.2f}  MRR {mrr:.3f}  "
-            f"({len(self.ranks)} queries)"
-        )
-
-
 def chosen_stamps(split: str, limit: int | None) -> list[tuxpaint.Stamp]:
     found = [
         s
@@ -82,13 +68,13 @@ def same(a: str, b: str) -> bool:
     return a.strip().lower().rstrip(".") == b.strip().lower().rstrip(".")
 
 
-async def ranks(searcher: Searcher, queries: list[tuple[Query, str]], captions) -> Scores:
+async def ranks(searcher: Searcher, queries: list[tuple[Query, str]], captions) -> RetrievalScores:
     found = []
     for query, english in queries:
         results = (await searcher.search(query)).results
         right = [i for i, r in enumerate(results, 1) if same(captions.get(r.path, ""), english)]
         found.append(right[0] if right else None)
-    return Scores(found)
+    return scores_of_ranks(found)  # a rank beyond 10 counts as not found
 
 
 def _seconds(path: Path) -> float:

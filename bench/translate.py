@@ -26,12 +26,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import sacrebleu
-
 from llmos.capabilities.transcribe import TranscribeOptions, transcribe
 from llmos.capabilities.translate import DRAFT, GOOD, TranslateOptions
 from llmos.capabilities.translate.service import PROMPTS
-from llmos.eval import tuxpaint
+from llmos.eval import metrics, tuxpaint
 from llmos.fusion.translate import Translator
 from llmos.kernel import Kernel
 from llmos.kernel.registry import default_registry
@@ -61,8 +59,9 @@ class Score:
 
 def score(hypotheses: list[str], references: list[str], target: str) -> tuple[float, float]:
     tokenize = "zh" if target == "zh" else "char" if target in ("ja", "ko") else "13a"
-    bleu = sacrebleu.corpus_bleu(hypotheses, [references], tokenize=tokenize).score
-    return sacrebleu.corpus_chrf(hypotheses, [references]).score, bleu
+    return metrics.chrf(hypotheses, references), metrics.bleu(
+        hypotheses, references, tokenize=tokenize
+    )
 
 
 async def run(translator: Translator, pairs, source, target, engine, data) -> Score:
@@ -157,19 +156,12 @@ async def check(translator: Translator, count: int) -> list[Score]:
     return rows
 
 
-def words(text: str) -> str:
-    """Lower case, no punctuation: how WER compares transcripts."""
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
 async def speech(
     kernel: Kernel, translator: Translator, count: int, split: str = "check", only: str = ""
 ) -> None:
     """Whisper base on the people reading the stamps' descriptions (check half): WER per
     language, and for French and Spanish the chrF of speech -> English, by Whisper's own
     translate task and by transcribing then translating with llmos's route."""
-    import jiwer
-
     spec = kernel.registry.resolve("transcribe", None)
     for locale in only.split(",") if only else ("fr", "es", "ru", "ca", "ro", "bg"):
         clips = [
@@ -194,13 +186,13 @@ async def speech(
                 if task:
                     heard_english.append(result.text)
                 else:
-                    references.append(words(text))
-                    heard.append(words(result.text))
+                    references.append(metrics.words(text))
+                    heard.append(metrics.words(result.text))
                     raw.append(result.text or ".")
                     seconds += result.duration
             english.append(stamp.english)
         elapsed = time.perf_counter() - started
-        wer = jiwer.wer(references, heard) * 100
+        wer = metrics.word_error_rate(references, heard) * 100
         print(
             f"speech {locale}: n={len(references)} WER {wer:5.1f}% "
             f"({seconds:.0f} s of audio in {elapsed:.0f} s)",
@@ -208,9 +200,9 @@ async def speech(
             flush=True,
         )
         if heard_english:
-            whisper = sacrebleu.corpus_chrf(heard_english, [english]).score
+            whisper = metrics.chrf(heard_english, english)
             done = await translator.translate(raw, source=locale, target="en")
-            routed = sacrebleu.corpus_chrf(list(done.texts), [english]).score
+            routed = metrics.chrf(list(done.texts), english)
             print(
                 f"speech {locale}->en: chrF Whisper translate {whisper:5.1f}, "
                 f"transcribe + {done.engine} {routed:5.1f}",
