@@ -59,6 +59,13 @@ class WhisperTranscriber:
         )
         return segments, info
 
+    def encode_audio(self, samples: np.ndarray) -> np.ndarray:
+        """The encoder's hidden states (1500, 512) for 16 kHz samples, padded or cut to 30 s."""
+        from faster_whisper.audio import pad_or_trim
+
+        features = pad_or_trim(self._model.feature_extractor(samples))
+        return np.array(self._model.encode(features))[0]
+
     def close(self) -> None:
         del self._model
 

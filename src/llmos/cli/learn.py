@@ -22,10 +22,13 @@ def train(
     from llmos.errors import LlmosError
 
     try:
-        from llmos.learn.config import load_config
+        from llmos.learn.config import LitConfig, load_config
         from llmos.learn.train import train as run
 
         settings = load_config(config, epochs=epochs, output=output)
+        if isinstance(settings, LitConfig):
+            _train_lit(settings)
+            return
         columns = (TextColumn("epoch {task.fields[epoch]}"), BarColumn(),
                    TextColumn("loss {task.fields[loss]:.3f}  {task.fields[rate]:.0f} ex/s"),
                    TimeRemainingColumn())  # fmt: skip
@@ -49,6 +52,39 @@ def train(
         f"{outcome.validation_accuracy:.3f} at epoch {outcome.best_epoch}; "
         f"model: {settings.output / 'model.pt'}"
     )
+
+
+def _train_lit(config) -> None:
+    """Features through this process's kernel (cached), the heads, the test split's scores."""
+    import asyncio
+
+    from llmos.cli.common import load_settings
+    from llmos.learn.lit_run import run_lit
+
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.fields[detail]}"))  # fmt: skip
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("starting", total=None, detail="")
+
+        def stage(what: str, done: int, total: int) -> None:
+            progress.update(task, description=what, completed=done, total=total or None)
+
+        def show(step: int, steps: int, loss: float, mrr: float | None) -> None:
+            detail = f"loss {loss:.3f}" + (f"  validation MRR {mrr:.3f}" if mrr else "")
+            progress.update(task, description="training", completed=step, total=steps,
+                            detail=detail)  # fmt: skip
+
+        outcome = asyncio.run(run_lit(config, load_settings(), stage=stage, progress=show))
+    record = outcome.record
+    console.print(
+        f"pairs {outcome.pairs}; {record['steps']} steps, best validation MRR "
+        f"{record['validation_mrr']:.3f} at step {record['best_step']} "
+        f"({record['validation_mrr_at_start']:.3f} at the start)"
+    )
+    for name, (forward, backward) in (("LiT", outcome.lit), ("ConSE", outcome.conse)):
+        console.print(f"test {name:6s} text->image {forward.line()}")
+        console.print(f"test {name:6s} image->text {backward.line()}")
+    console.print(f"model: {outcome.path} (the server serves it after its next start)")
 
 
 def evaluate(

@@ -36,6 +36,7 @@ from llmos.capabilities.vision.types import (
     DetectedObject,
     Document,
     PageText,
+    Subject,
     TextLine,
     VisualFacts,
 )
@@ -82,13 +83,7 @@ class Vision:
         timings: dict[str, float] = {}
         rgb = image.rgb
         photo = await self.kernel.compute(gating.photo_of, image, threads=OPENCV_THREADS)
-        started = time.perf_counter()
-        subject = await self.kernel.compute(find_subject, rgb, threads=OPENCV_THREADS)
-        timings["subject"] = round((time.perf_counter() - started) * 1000, 1)
-        # the classifier sees the whole picture and its subject close up; their mean is surer
-        views = [rgb] if subject is None else [rgb, crop(rgb, subject.box)]
-        probs, embeddings = await self._run("classify", timings, lambda m: m.classify(views))
-        mean = probs.mean(axis=0)
+        subject, mean, embedding = await self.classify(image, timings)
         labels = gating.gate_labels(mean)
         detections = await self._run(
             "detect", timings, lambda m: m.detect(rgb, min_score=gating.OBJECT_SCORE)
@@ -103,7 +98,20 @@ class Vision:
         lines = await self._run("ocr", timings, lambda m: m.read(rgb))
         text = gating.gate_text(lines, rgb.shape[0], min_score=gating.TEXT_SCORE)
         facts = gating.assemble(photo, labels, objects, faces, text, subject, timings)
-        return Look(facts, embeddings[0], mean)
+        return Look(facts, embedding, mean)
+
+    async def classify(
+        self, image: DecodedImage, timings: dict[str, float] | None = None
+    ) -> tuple[Subject | None, np.ndarray, np.ndarray]:
+        """The picture's subject, its ImageNet class probabilities and its 1280-d embedding.
+        The classifier sees the whole picture and its subject close up; their mean is surer."""
+        timings = {} if timings is None else timings
+        started = time.perf_counter()
+        subject = await self.kernel.compute(find_subject, image.rgb, threads=OPENCV_THREADS)
+        timings["subject"] = round((time.perf_counter() - started) * 1000, 1)
+        views = [image.rgb] if subject is None else [image.rgb, crop(image.rgb, subject.box)]
+        probs, embeddings = await self._run("classify", timings, lambda m: m.classify(views))
+        return subject, probs.mean(axis=0), embeddings[0]
 
     async def embedding(self, image: DecodedImage) -> np.ndarray:
         """The whole picture's 1280-d embedding alone (an image query's)."""

@@ -12,6 +12,17 @@
     train_size = 3000          # scenes in the training split
     output = "runs/scenes"     # checkpoints and the final model go here
 
+A locked-image alignment (LiT) run over the frozen models llmos serves has its own keys:
+
+    task = "lit"
+    data = "stamps"            # or "coco" / "flickr30k" with the two keys below
+    annotations = "captions.json"  # COCO captions JSON, or Flickr30k's .token / results.csv
+    images = "images/"
+    name = "lit-stamps"        # the model llmos will serve (MODELS_DIR/aligned/NAME.npz)
+    start = "conse"            # or "random"
+    steps = 400
+    anchor = 0.01
+
 An unknown key or a wrong value is an error that names it: a typo must not train for an hour
 with a default.
 """
@@ -61,7 +72,36 @@ class TrainConfig(BaseModel):
         return self
 
 
-def load_config(path: Path, **overrides: object) -> TrainConfig:
+class LitConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: Literal["lit"]
+    data: Literal["stamps", "coco", "flickr30k"] = "stamps"
+    annotations: Path | None = Field(None, description="coco / flickr30k: the captions file")
+    images: Path | None = Field(None, description="coco / flickr30k: the images' folder")
+    name: str = Field("lit-stamps", pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    variants: int = Field(3, ge=1, le=8, description="each stamp on this many backgrounds")
+    dim: int = Field(384, ge=8, le=2048)
+    start: Literal["conse", "random"] = "conse"
+    steps: int = Field(400, ge=1, le=100_000)
+    batch_size: int = Field(64, ge=2, le=4096)
+    learning_rate: float = Field(0.001, gt=0, le=1)
+    anchor: float = Field(0.01, ge=0)
+    evaluate_every: int = Field(20, ge=1)
+    patience: int = Field(5, ge=1)
+    seed: int = 0
+    output: Path | None = Field(None, description="a folder for the model; default MODELS_DIR")
+
+    @model_validator(mode="after")
+    def _complete(self) -> LitConfig:
+        if self.data != "stamps" and (self.annotations is None or self.images is None):
+            raise ValueError(f"data = {self.data!r} needs 'annotations' and 'images'")
+        if self.start == "conse" and self.dim != 384:
+            raise ValueError("start = 'conse' begins in ConSE's space: dim must be 384")
+        return self
+
+
+def load_config(path: Path, **overrides: object) -> TrainConfig | LitConfig:
     """The config in the TOML file ``path``, with ``overrides`` on top."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -72,8 +112,10 @@ def load_config(path: Path, **overrides: object) -> TrainConfig:
     return config_of(data | {k: v for k, v in overrides.items() if v is not None}, str(path))
 
 
-def config_of(data: dict, where: str = "the config") -> TrainConfig:
+def config_of(data: dict, where: str = "the config") -> TrainConfig | LitConfig:
     try:
+        if data.get("task") == "lit":
+            return LitConfig(**data)
         return TrainConfig(**data)
     except ValidationError as error:
         problems = "; ".join(
