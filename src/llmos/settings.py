@@ -142,6 +142,11 @@ class Settings(BaseSettings):
         return self.home / "index.db"
 
     @property
+    def aligned_dir(self) -> Path:
+        """Picture-text spaces ``llmos train`` made (LiT), served as models of their own."""
+        return self.home / "aligned"
+
+    @property
     def keep_alive_seconds(self) -> float | None:
         return parse_keep_alive(self.keep_alive)
 

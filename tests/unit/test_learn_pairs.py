@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from llmos.fusion import aligned
+from llmos.capabilities.align import space as aligned
 from llmos.learn.features import FeatureCache
 from llmos.learn.pairs import coco_pairs, flickr30k_pairs, stamp_pairs
 
@@ -94,17 +94,17 @@ def test_an_aligned_space_is_saved_loaded_and_checked(tmp_path):
         {"trained_on": "test"},
     )
     path = space.save(tmp_path)
-    assert path == tmp_path / "aligned" / "lit-test.npz"
+    assert path == tmp_path / "lit-test.npz"
     assert aligned.installed(tmp_path) == [path]
     again = aligned.load(path)
     assert again.about == {"trained_on": "test"} and again.dim == 8
     images = again.images(rng.normal(size=(3, 1280)), rng.normal(size=(3, 384)))
     assert images.shape == (3, 8) and np.allclose(np.linalg.norm(images, axis=1), 1)
-    np.savez(tmp_path / "aligned" / "wrong.npz", a=np.zeros((3, 3)), b=np.zeros(1), c=np.zeros(1))
+    np.savez(tmp_path / "wrong.npz", a=np.zeros((3, 3)), b=np.zeros(1), c=np.zeros(1))
     with pytest.raises(ValueError, match="not an aligned-space model"):
-        aligned.load(tmp_path / "aligned" / "wrong.npz")
-    (tmp_path / "aligned" / "junk.npz").write_bytes(b"junk")
+        aligned.load(tmp_path / "wrong.npz")
+    (tmp_path / "junk.npz").write_bytes(b"junk")
     with pytest.raises(ValueError, match="not an aligned-space model"):
-        aligned.load(tmp_path / "aligned" / "junk.npz")
+        aligned.load(tmp_path / "junk.npz")
     with pytest.raises(ValueError, match="lower-case"):
         aligned.path_of(tmp_path, "../escape")

@@ -148,3 +148,32 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
     assert reciprocal_rank_fusion([["x", "x", "y"]])[0] == ("x", pytest.approx(1 / 61))
     assert reciprocal_rank_fusion([]) == []
+
+
+def test_a_space_derived_from_two_others_is_filled_in_for_what_lacks_it(tmp_path):
+    """A model trained after pictures were indexed gets their vectors from the two spaces
+    they have, without deriving them again; a piece removed meanwhile is left out."""
+    index = SearchIndex(tmp_path / "index.db", {"image": 4, "conse": 2, "derived": 3})
+    try:
+        for n in range(3):
+            item = Item(f"/p/{n}.jpg", "image", f"{n:064d}", 1.0, 10)
+            vectors = [Vectors("image", unit(1, n, 0, 0)[None], (0,)),
+                       Vectors("conse", unit(1, n)[None], (0,))]  # fmt: skip
+            index.put(item, [Piece("caption", f"picture {n}")], vectors)
+        video = Item("/v/talk.mp4", "video", "f" * 64, 1.0, 10)
+        index.put(video, [Piece("transcript", "hello")])  # no picture vectors: not a candidate
+        keys, types, (images, conse) = index.missing("derived", ("image", "conse"), limit=2)
+        assert len(keys) == 2 and types == ["image", "image"]
+        assert images.shape == (2, 4) and conse.shape == (2, 2)
+        index.add_vectors("derived", keys, np.stack([unit(1, 0, 0)] * 2), types)
+        rest, _types, _arrays = index.missing("derived", ("image", "conse"), limit=10)
+        assert len(rest) == 1 and rest[0] not in keys
+        index.remove("/p/2.jpg")  # gone before its vector was added
+        index.add_vectors("derived", rest, unit(0, 1, 0)[None], ["image"])
+        assert index.missing("derived", ("image", "conse"), limit=10)[0] == []
+        hits = index.nearest("derived", unit(1, 0, 0), limit=5, type="image")
+        assert sorted(h.path for h in hits) == ["/p/0.jpg", "/p/1.jpg"]
+        with pytest.raises(ValueError, match="shape"):
+            index.add_vectors("derived", keys, np.zeros((2, 5), np.float32), types)
+    finally:
+        index.close()

@@ -31,7 +31,9 @@ from llmos.api.routes import (
     translate,
     video,
 )
+from llmos.fusion.aligned import Aligned
 from llmos.fusion.imagegen import Composer
+from llmos.fusion.index.conse import ClassVectors
 from llmos.fusion.index.service import IndexService
 from llmos.fusion.translate import Translator
 from llmos.fusion.vision import Vision
@@ -44,7 +46,7 @@ from llmos.storage.pictures import PictureStore
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
     """The llmos server. Pass a ``kernel`` to serve other models (tests pass fakes)."""
     settings = settings or Settings()
-    kernel = kernel or Kernel(settings, default_registry())
+    kernel = kernel or Kernel(settings, default_registry(settings.aligned_dir))
     stored_files = FileStore(kernel.database, settings.files_dir)
 
     @asynccontextmanager
@@ -73,12 +75,16 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.translator = Translator(kernel)
     app.state.composer = Composer(kernel)
     app.state.pictures = PictureStore(settings.home / "pictures")
+    classes = ClassVectors(kernel, settings.models_dir)  # ConSE's, for search and embeddings
+    app.state.aligned = Aligned(kernel, app.state.vision, classes)
     app.state.index = IndexService(
         kernel,
         app.state.vision,
         app.state.translator,
         path=settings.index_path,
         roots=settings.index_roots,
+        classes=classes,
+        aligned=app.state.aligned,
     )
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)

@@ -115,7 +115,8 @@ def models(as_json: JsonOption = False) -> None:
     from llmos.kernel import default_registry
 
     rows = []
-    for spec in default_registry().with_parallel(load_settings().chat_slots).models:
+    settings = load_settings()
+    for spec in default_registry(settings.aligned_dir).with_parallel(settings.chat_slots).models:
         try:
             installed = version(spec.package) if spec.package else "built in"
         except PackageNotFoundError:
@@ -190,7 +191,7 @@ def doctor(as_json: JsonOption = False) -> None:
     settings = load_settings()
     machine = check_machine(settings.home)
     checks = []
-    specs = default_registry().with_parallel(settings.chat_slots).models
+    specs = default_registry(settings.aligned_dir).with_parallel(settings.chat_slots).models
     with console.status("checking models…") as status:
         for index, spec in enumerate(specs, start=1):
             status.update(f"loading {spec.name} ({index}/{len(specs)})…")

@@ -1,87 +1,55 @@
-"""A trained joint space for pictures and text, served with numpy alone: LiT heads.
+"""A trained picture-text space (LiT, ``llmos train``) put to work: texts and pictures into it,
+every projection a kernel job of the space's model (loaded, budgeted and accounted like any).
 
-``llmos train`` fits two linear heads over frozen towers (``llmos.learn.lit``); this module
-is what serving needs of them, so the server loads one without torch:
-
-    image(e, c) = norm(c A + e B)   e: EfficientNet-Lite0's 1280-d features, c: the ConSE vector
-    text(t)     = norm(t C)         t: MiniLM's 384-d sentence vector
-
-A model is one ``.npz`` file (the matrices and a JSON description: what it was trained on, its
-test scores) in ``MODELS_DIR/aligned/NAME.npz``, written atomically.
+A picture's vector needs EfficientNet-Lite0's features and its ConSE vector (the probabilities'
+top classes in MiniLM's space); a text's needs MiniLM's vector. The search index already keeps
+both picture inputs, so a model trained after the pictures were indexed is applied to them
+without deriving anything again (``fusion.index.service``).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
 
-from llmos.atomic import atomic_target
-
-FOLDER = "aligned"  # under the models dir
-NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-IMAGE_DIM, CONSE_DIM, TEXT_DIM = 1280, 384, 384
-
-
-@dataclass(frozen=True)
-class AlignedSpace:
-    name: str
-    a: np.ndarray  # (384, d): the ConSE vector's head
-    b: np.ndarray  # (1280, d): the image features' head
-    c: np.ndarray  # (384, d): the text's head
-    about: dict = field(default_factory=dict)  # trained on, scores, config
-
-    @property
-    def dim(self) -> int:
-        return int(self.c.shape[1])
-
-    def images(self, embeddings: np.ndarray, conse: np.ndarray) -> np.ndarray:
-        """Unit vectors (n, d) of pictures from their features (n, 1280) and ConSE (n, 384)."""
-        return _unit(np.atleast_2d(conse) @ self.a + np.atleast_2d(embeddings) @ self.b)
-
-    def texts(self, vectors: np.ndarray) -> np.ndarray:
-        """Unit vectors (n, d) of texts from their MiniLM vectors (n, 384)."""
-        return _unit(np.atleast_2d(vectors) @ self.c)
-
-    def save(self, folder: Path) -> Path:
-        target = path_of(folder, self.name)
-        with atomic_target(target, suffix=".npz") as partial:
-            np.savez(partial, a=self.a, b=self.b, c=self.c, about=np.array(json.dumps(self.about)))
-        return target
+from llmos.capabilities.align import NAME as ALIGN
+from llmos.capabilities.base import ModelSpec
+from llmos.capabilities.vision.images import DecodedImage
+from llmos.fusion.index.conse import ClassVectors, image_vector
+from llmos.fusion.index.embedding import embed_texts
+from llmos.fusion.vision import Vision
+from llmos.kernel import Kernel
 
 
-def path_of(models_dir: Path, name: str) -> Path:
-    if not NAME.match(name):
-        raise ValueError(
-            f"a model name is lower-case letters, digits, '.', '-' or '_', not {name!r}"
+class Aligned:
+    def __init__(self, kernel: Kernel, vision: Vision, classes: ClassVectors) -> None:
+        self.kernel, self.vision, self.classes = kernel, vision, classes
+
+    def spec(self, name: str) -> ModelSpec:
+        return self.kernel.registry.model(name, capability=ALIGN)
+
+    def is_model(self, name: str | None) -> bool:
+        return name is not None and any(
+            s.name == name and s.capability == ALIGN for s in self.kernel.registry.models
         )
-    return models_dir / FOLDER / f"{name}.npz"
 
+    async def texts(self, name: str, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors (n, d) of ``texts`` in the space."""
+        return await self.project_texts(name, await embed_texts(self.kernel, texts))
 
-def load(path: Path) -> AlignedSpace:
-    """The space in ``path``; ValueError when the file is not one."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            a, b, c = (data[k].astype(np.float32) for k in ("a", "b", "c"))
-            about = json.loads(str(data["about"]))
-    except (OSError, KeyError, ValueError, EOFError) as error:
-        raise ValueError(f"{path} is not an aligned-space model: {error}") from None
-    d = c.shape[1] if c.ndim == 2 else -1
-    if a.shape != (CONSE_DIM, d) or b.shape != (IMAGE_DIM, d) or c.shape != (TEXT_DIM, d):
-        raise ValueError(f"{path} has heads of shapes {a.shape}, {b.shape}, {c.shape}")
-    return AlignedSpace(path.stem, a, b, c, about)
+    async def project_texts(self, name: str, minilm: np.ndarray) -> np.ndarray:
+        return await self.kernel.run(self.spec(name), lambda model, _stop: model.texts(minilm))
 
+    async def image(self, name: str, image: DecodedImage) -> np.ndarray:
+        """The picture's unit vector (d,) in the space."""
+        _subject, probabilities, embedding = await self.vision.classify(image)
+        conse = image_vector(probabilities, await self.classes.get())
+        return (await self.project_images(name, embedding[None, :], conse[None, :]))[0]
 
-def installed(models_dir: Path) -> list[Path]:
-    """The aligned-space files in the models dir, by name."""
-    folder = models_dir / FOLDER
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.npz") if NAME.match(p.stem))
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return (x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-12)).astype(np.float32)
+    async def project_images(
+        self, name: str, embeddings: np.ndarray, conse: np.ndarray
+    ) -> np.ndarray:
+        return await self.kernel.run(
+            self.spec(name), lambda model, _stop: model.images(embeddings, conse)
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from llmos.capabilities.base import Capability, ModelSpec
 from llmos.errors import ModelNotFound, NotFound
@@ -62,10 +63,12 @@ class Registry:
         return self.model(name, capability=capability)
 
 
-def default_registry() -> Registry:
-    """Every capability that ships with llmos."""
-    from llmos.capabilities import chat, embed, speak, transcribe, translate, vision
+def default_registry(aligned_dir: Path | None = None) -> Registry:
+    """Every capability that ships with llmos, and the picture-text spaces trained into
+    ``aligned_dir`` (``Settings.aligned_dir``)."""
+    from llmos.capabilities import align, chat, embed, speak, transcribe, translate, vision
 
+    trained = align.capability(aligned_dir) if aligned_dir is not None else None
     return Registry(
         [
             chat.CAPABILITY,
@@ -74,5 +77,6 @@ def default_registry() -> Registry:
             speak.CAPABILITY,
             *vision.CAPABILITIES,
             *translate.CAPABILITIES,
+            *([trained] if trained else []),
         ]
     )

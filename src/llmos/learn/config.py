@@ -18,7 +18,7 @@ A locked-image alignment (LiT) run over the frozen models llmos serves has its o
     data = "stamps"            # or "coco" / "flickr30k" with the two keys below
     annotations = "captions.json"  # COCO captions JSON, or Flickr30k's .token / results.csv
     images = "images/"
-    name = "lit-stamps"        # the model llmos will serve (MODELS_DIR/aligned/NAME.npz)
+    name = "lit-stamps"        # the model llmos will serve (HOME/aligned/NAME.npz)
     start = "conse"            # or "random"
     steps = 400
     anchor = 0.01
@@ -90,7 +90,7 @@ class LitConfig(BaseModel):
     evaluate_every: int = Field(20, ge=1)
     patience: int = Field(5, ge=1)
     seed: int = 0
-    output: Path | None = Field(None, description="a folder for the model; default MODELS_DIR")
+    output: Path | None = Field(None, description="a folder for the model; default HOME/aligned")
 
     @model_validator(mode="after")
     def _complete(self) -> LitConfig:

@@ -2,7 +2,7 @@
 
 EfficientNet-Lite0 and MiniLM stay frozen (their features come from the cache of
 ``llmos.learn.features``); only two linear heads are learned, with CLIP's InfoNCE, into the
-space that ``llmos.fusion.aligned`` serves:
+space that ``llmos.capabilities.align`` serves:
 
     image(e, c) = norm(c A + e B)      e: 1280-d image features, c: the picture's ConSE vector
     text(t)     = norm(t C)            t: MiniLM's 384-d sentence vector
@@ -25,8 +25,8 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from llmos.capabilities.align.space import CONSE_DIM, IMAGE_DIM, TEXT_DIM, AlignedSpace
 from llmos.eval.ranking import RetrievalScores, both_ways
-from llmos.fusion.aligned import CONSE_DIM, IMAGE_DIM, TEXT_DIM, AlignedSpace
 from llmos.fusion.index.conse import image_vector
 from llmos.learn.features import FrozenFeatures, split_image_features
 from llmos.learn.objectives import ContrastiveLoss

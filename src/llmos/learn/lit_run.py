@@ -3,7 +3,7 @@
 The frozen features are computed through a kernel of this process (the same models, the same
 scheduler) and cached under ``HOME/features``; the heads train in seconds; the test split is
 scored for the trained space and for ConSE's zero-shot one on the same pictures and captions;
-the model is written to ``MODELS_DIR/aligned/NAME.npz`` with those scores, where the server finds
+the model is written to ``HOME/aligned/NAME.npz`` with those scores, where the server finds
 it on its next start (and search uses it in place of ConSE when it scored higher).
 """
 
@@ -96,7 +96,7 @@ async def run_lit(
         "seconds": round(time.perf_counter() - started, 1),
     }
     space = heads.space(config.name, about)
-    path = space.save(config.output or settings.models_dir)
+    path = space.save(config.output or settings.aligned_dir)
     return LitOutcome(path, about["pairs"], record, lit, conse)
 
 

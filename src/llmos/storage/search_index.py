@@ -183,6 +183,43 @@ class SearchIndex:
                 self.vectors.upsert(group.space, keys, group.vectors, item.type)
         return item_id
 
+    def missing(
+        self, target: str, inputs: tuple[str, ...], *, limit: int
+    ) -> tuple[list[int], list[str], list[np.ndarray]]:
+        """Up to ``limit`` pieces with a vector in every space of ``inputs`` and none in
+        ``target``: their keys, item types and one (n, dim) array per input space. What a
+        space derived from others (a trained model's) still lacks."""
+        with self._lock:
+            have = set.intersection(*(self.vectors.keys(space) for space in inputs))
+            keys = sorted(have - self.vectors.keys(target))[:limit]
+            rows = {key: [self.vectors.get(space, key) for space in inputs] for key in keys}
+        whole = {key: row for key, row in rows.items() if all(found is not None for found in row)}
+        if not whole:
+            return [], [], []
+        types = [row[0][1] for row in whole.values()]
+        arrays = [np.stack([row[n][0] for row in whole.values()]) for n in range(len(inputs))]
+        return list(whole), types, arrays
+
+    def add_vectors(
+        self, space: str, keys: Sequence[int], vectors: np.ndarray, types: Sequence[str]
+    ) -> None:
+        """Store vectors of existing pieces in ``space`` (one transaction)."""
+        if vectors.shape != (len(keys), self.spaces[space]):
+            raise ValueError(f"{space} vectors of shape {vectors.shape}")
+        with self._lock, self._forgetting_on_failure(), self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            known = {
+                row[0]
+                for row in self._db.execute(
+                    "SELECT id FROM pieces WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps([int(k) for k in keys]),),
+                )
+            }  # a piece removed since it was read is left out
+            for type in dict.fromkeys(types):
+                chosen = [i for i, k in enumerate(keys) if types[i] == type and k in known]
+                if chosen:
+                    self.vectors.upsert(space, [keys[i] for i in chosen], vectors[chosen], type)
+
     def touch(self, path: str, mtime: float) -> None:
         """Record a new mtime for ``path`` whose content did not change."""
         with self._lock, self._db:

@@ -34,6 +34,12 @@ class VectorStore(Protocol):
 
     def delete(self, space: str, keys: Sequence[int]) -> None: ...
 
+    def keys(self, space: str) -> set[int]:
+        """Every key that has a vector in ``space``."""
+
+    def get(self, space: str, key: int) -> tuple[np.ndarray, str] | None:
+        """The vector stored under ``key`` and its item type, or None."""
+
     def nearest(
         self, space: str, vector: np.ndarray, limit: int, type: str | None = None
     ) -> list[tuple[int, float]]:
@@ -102,6 +108,15 @@ class SqliteVecStore:
             self._counts[space] -= max(0, gone)
         if space in self._approximate:
             self._approximate[space].remove(np.asarray(keys))
+
+    def keys(self, space: str) -> set[int]:
+        return {row[0] for row in self._db.execute(f"SELECT rowid FROM {_table(space)}")}
+
+    def get(self, space: str, key: int) -> tuple[np.ndarray, str] | None:
+        row = self._db.execute(
+            f"SELECT embedding, type FROM {_table(space)} WHERE rowid = ?", (int(key),)
+        ).fetchone()
+        return None if row is None else (np.frombuffer(row[0], dtype=np.float32), row[1])
 
     def nearest(
         self, space: str, vector: np.ndarray, limit: int, type: str | None = None

@@ -16,6 +16,7 @@ from llmos.capabilities.embed import EmbeddingResult, EmbedOptions, TextEmbedder
 from llmos.capabilities.embed.service import check_texts
 from llmos.capabilities.vision.images import bytes_of_data_uri
 from llmos.errors import InvalidRequest
+from llmos.fusion.aligned import Aligned
 from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel
 
@@ -71,6 +72,9 @@ async def create_embeddings(
     body: EmbeddingRequest, request: Request, kernel: Kernel = Depends(get_kernel)
 ) -> JSONResponse:
     texts = body.texts()
+    aligned: Aligned = request.app.state.aligned
+    if aligned.is_model(body.model):
+        return await _aligned_embeddings(body, texts, request)
     if any(text.startswith("data:image/") for text in texts):
         return await _image_embeddings(body, texts, request)
     spec = kernel.registry.resolve("embed", body.model)
@@ -133,6 +137,40 @@ async def _image_embeddings(
     ]
     usage = {"prompt_tokens": 0, "total_tokens": 0}
     return JSONResponse({"object": "list", "data": data, "model": IMAGE_MODEL, "usage": usage})
+
+
+async def _aligned_embeddings(
+    body: EmbeddingRequest, inputs: list[str], request: Request
+) -> JSONResponse:
+    """A space you trained (``llmos train``, LiT): texts and pictures (data URIs) into one
+    space, so they may come mixed in one request and be compared with each other."""
+    assert body.model is not None
+    aligned: Aligned = request.app.state.aligned
+    pictures = [i for i, item in enumerate(inputs) if item.startswith("data:image/")]
+    if len(pictures) > MAX_IMAGES:
+        raise InvalidRequest(f"'input' has {len(pictures)} images; at most {MAX_IMAGES} a request.")
+    check_texts([("a picture" if i in pictures else t) for i, t in enumerate(inputs)])
+    encoded = {i: await asyncio.to_thread(bytes_of_data_uri, inputs[i]) for i in pictures}
+    words = [i for i in range(len(inputs)) if i not in encoded]
+    rows: list = [None] * len(inputs)
+    if words:
+        vectors = await unless_disconnected(
+            request, aligned.texts(body.model, [inputs[i] for i in words])
+        )
+        for i, vector in zip(words, vectors, strict=True):
+            rows[i] = vector
+    vision: Vision = request.app.state.vision
+    for i, data in encoded.items():
+        async with vision.image(data, f"input[{i}]") as image:
+            rows[i] = await unless_disconnected(request, aligned.image(body.model, image))
+    if body.dimensions not in (None, len(rows[0])):
+        raise InvalidRequest(f"Model {body.model!r} returns {len(rows[0])} dimensions.")
+    data = [
+        {"object": "embedding", "index": i, "embedding": _encode(row, body.encoding_format)}
+        for i, row in enumerate(rows)
+    ]
+    usage = {"prompt_tokens": 0, "total_tokens": 0}
+    return JSONResponse({"object": "list", "data": data, "model": body.model, "usage": usage})
 
 
 def _encode(row, encoding_format: str) -> list[float] | str:

@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmos.capabilities.align import AlignedSpace
 from llmos.capabilities.transcribe import TranscribeOptions, Transcription, transcribe
 from llmos.capabilities.vision import caption as captions
 from llmos.capabilities.vision import pdf
 from llmos.capabilities.vision.images import DecodedImage
 from llmos.capabilities.vision.types import VisualFacts
 from llmos.errors import InvalidRequest, MissingExtra
+from llmos.fusion.aligned import Aligned
 from llmos.fusion.index import documents
 from llmos.fusion.index.conse import ClassVectors, image_vector
 from llmos.fusion.index.embedding import embed_texts
@@ -49,10 +51,17 @@ class Derived:
 
 
 class Deriver:
-    def __init__(self, kernel: Kernel, vision: Vision, classes: ClassVectors) -> None:
+    def __init__(
+        self,
+        kernel: Kernel,
+        vision: Vision,
+        classes: ClassVectors,
+        aligned: tuple[Aligned, AlignedSpace] | None = None,
+    ) -> None:
         self.kernel = kernel
         self.vision = vision
         self.classes = classes
+        self.aligned = aligned  # a trained picture-text space pictures also get a vector in
 
     async def derive(self, source: Source) -> Derived:
         derived = Derived()
@@ -111,6 +120,10 @@ class Deriver:
             return
         conse = image_vector(look.probabilities, classes)
         derived.vectors.append(Vectors("conse", conse[None, :], (first,)))
+        if self.aligned is not None:
+            aligned, space = self.aligned
+            vector = await aligned.project_images(space.name, look.embedding[None], conse[None])
+            derived.vectors.append(Vectors(space.index_space, vector, (first,)))
 
     async def _speech(self, derived: Derived, path: Path) -> None:
         heard = await self._transcribe(path, TranscribeOptions())

@@ -18,8 +18,10 @@ from typing import Literal
 
 import numpy as np
 
+from llmos.capabilities.align import AlignedSpace
 from llmos.capabilities.search.ranking import reciprocal_rank_fusion
 from llmos.errors import InvalidRequest, LlmosError
+from llmos.fusion.aligned import Aligned
 from llmos.fusion.index.embedding import embed_texts
 from llmos.fusion.translate import Translator
 from llmos.fusion.vision import Vision
@@ -78,6 +80,7 @@ class Searcher:
         keywords: bool = True,
         spaces: tuple[str, ...] = TEXT_SPACES,
         merge: Literal["zscore", "separate"] = "zscore",
+        aligned: tuple[Aligned, AlignedSpace] | None = None,
     ) -> None:
         self.kernel = kernel
         self.vision = vision
@@ -86,6 +89,7 @@ class Searcher:
         self.keywords = keywords  # whether BM25 ranks too (bench/retrieval.py compares)
         self.spaces = spaces
         self.merge = merge
+        self.aligned = aligned  # a trained space, searched where ``spaces`` names its vectors
 
     async def search(self, query: Query) -> Found:
         check(query)
@@ -96,24 +100,24 @@ class Searcher:
             if self.keywords:
                 for words in dict.fromkeys([query.text, english or query.text]):
                     lists.append(await asyncio.to_thread(self._keyword, words, query.type))
-            vector = await self._embed(english or query.text)
-            if vector is not None and self.spaces:
-                found = await asyncio.to_thread(self._nearest, self.spaces, vector, query)
+            vectors = await self._embed(english or query.text)
+            if vectors:
+                found = await asyncio.to_thread(self._nearest, vectors, query)
                 lists += merged(found, self.merge)
         if query.image is not None:
             async with self.vision.image(query.image, "the query image") as image:
                 vector = await self.vision.embedding(image)
-            lists += await asyncio.to_thread(self._nearest, ("image",), vector, query)
+            lists += await asyncio.to_thread(self._nearest, {"image": vector}, query)
         filtered = [await asyncio.to_thread(self._filtered, hits, query) for hits in lists]
         return Found(fuse(filtered, query.limit), english)
 
     def _keyword(self, text: str, type: ItemType | None) -> list[Hit]:
         return self.index.keyword(text, limit=CANDIDATES, type=type)
 
-    def _nearest(self, spaces: tuple[str, ...], vector, query: Query) -> list[list[Hit]]:
-        """The nearest pieces in each of ``spaces`` (one query vector), a list per space."""
+    def _nearest(self, vectors: dict[str, np.ndarray], query: Query) -> list[list[Hit]]:
+        """The nearest pieces in each space to its query vector, a list per space."""
         found = []
-        for space in spaces:
+        for space, vector in vectors.items():
             if vector.shape[-1] != self.index.spaces[space]:  # another model than the index's
                 log.info("%s query vector of %d dimensions: not searched", space, len(vector))
                 continue
@@ -144,12 +148,22 @@ class Searcher:
             return None
         return done.texts[0]
 
-    async def _embed(self, text: str):
+    async def _embed(self, text: str) -> dict[str, np.ndarray]:
+        """The query's vector in each of the searcher's spaces (MiniLM's, or a trained
+        space's projection of it); none when MiniLM is not installed: keywords alone."""
         try:
-            return (await embed_texts(self.kernel, [text]))[0]
-        except LlmosError as error:  # MiniLM not installed: keywords alone
+            vector = (await embed_texts(self.kernel, [text]))[0]
+            vectors = {}
+            for space in self.spaces:
+                if self.aligned is not None and space == self.aligned[1].index_space:
+                    aligned, trained = self.aligned
+                    vectors[space] = (await aligned.project_texts(trained.name, vector[None]))[0]
+                else:
+                    vectors[space] = vector
+            return vectors
+        except LlmosError as error:
             log.info("query not embedded: %s", error.message)
-            return None
+            return {}
 
 
 def check(query: Query) -> None:

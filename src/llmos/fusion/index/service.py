@@ -4,19 +4,28 @@ extra starts, and answers 501 only on the routes that need it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
+from llmos.capabilities.align import AlignedSpace
+from llmos.capabilities.align.space import preferred
+from llmos.fusion.aligned import Aligned
 from llmos.fusion.index.conse import ClassVectors
 from llmos.fusion.index.derive import Deriver
 from llmos.fusion.index.jobs import Indexer
-from llmos.fusion.index.search import Searcher
+from llmos.fusion.index.search import TEXT_SPACES, Searcher
 from llmos.fusion.translate import Translator
 from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel
 from llmos.storage.search_index import SearchIndex
 
+log = logging.getLogger(__name__)
+
 # MiniLM; EfficientNet-Lite0's pooled features; images in MiniLM's space by ConSE
 SPACES = {"text": 384, "image": 1280, "conse": 384}
+
+
+BACKFILL = 512  # pieces projected into a trained space a job
 
 
 class IndexService:
@@ -28,10 +37,15 @@ class IndexService:
         *,
         path: Path,
         roots: list[Path],
+        classes: ClassVectors | None = None,
+        aligned: Aligned | None = None,
     ) -> None:
         self.kernel, self.vision, self.translator = kernel, vision, translator
         self.path = path
         self.roots = roots
+        self.classes = classes or ClassVectors(kernel, kernel.settings.models_dir)
+        self.aligned = aligned or Aligned(kernel, vision, self.classes)
+        self.space: AlignedSpace | None = None  # the trained space search uses, if one won
         self._opening = asyncio.Lock()
         self._index: SearchIndex | None = None
         self._indexer: Indexer | None = None
@@ -57,10 +71,41 @@ class IndexService:
         async with self._opening:
             if self._index is not None:
                 return
+            space = await asyncio.to_thread(preferred, self.kernel.settings.aligned_dir)
+            if space is not None and not self.aligned.is_model(space.name):
+                space = None  # trained after the server started: served from the next start
+            spaces = SPACES | ({space.index_space: space.dim} if space else {})
             # without the search extra: MissingExtra, a 501 that says what to install
-            index = await asyncio.to_thread(SearchIndex, self.path, SPACES)
-            classes = ClassVectors(self.kernel, self.kernel.settings.models_dir)
-            deriver = Deriver(self.kernel, self.vision, classes)
+            index = await asyncio.to_thread(SearchIndex, self.path, spaces)
+            trained = (self.aligned, space) if space else None
+            deriver = Deriver(self.kernel, self.vision, self.classes, trained)
             self._indexer = Indexer(index, deriver, self.roots)
-            self._searcher = Searcher(self.kernel, self.vision, self.translator, index)
-            self._index = index
+            text_spaces = ("text", space.index_space) if space else TEXT_SPACES
+            self._searcher = Searcher(
+                self.kernel, self.vision, self.translator, index,
+                spaces=text_spaces, aligned=trained,
+            )  # fmt: skip
+            if space is not None:
+                await self._backfill(index, space)
+            self._index, self.space = index, space
+
+    async def _backfill(self, index: SearchIndex, space: AlignedSpace) -> None:
+        """Pictures indexed before ``space`` existed get their vector in it from the two they
+        have (features and ConSE): nothing is derived again."""
+        added = 0
+        while True:
+            keys, types, (embeddings, conse) = await asyncio.to_thread(
+                _missing, index, space.index_space
+            )
+            if not keys:
+                break
+            vectors = await self.aligned.project_images(space.name, embeddings, conse)
+            await asyncio.to_thread(index.add_vectors, space.index_space, keys, vectors, types)
+            added += len(keys)
+        if added:
+            log.info("%d indexed pictures put in the trained space %s", added, space.name)
+
+
+def _missing(index: SearchIndex, target: str):
+    keys, types, arrays = index.missing(target, ("image", "conse"), limit=BACKFILL)
+    return keys, types, (arrays if arrays else (None, None))
