@@ -1,7 +1,7 @@
 """Cross-modal retrieval on pictures and captions nobody here chose: the Tux Paint stamps.
 
     python bench/retrieval.py [--split tune,check] [--limit N] [--zh N] [--images N]
-        [--audio N] [--background blurred]
+        [--audio N] [--background blurred] [--aligned HOME/aligned/NAME.npz]
 
 Each split's stamps (leaving out symbols/) are composited on a background, indexed through the
 real ingestion (the kernel, the experts, MiniLM), then found by their English captions:
@@ -11,7 +11,8 @@ human zh_CN captions as queries (translated to English by llmos); a picture foun
 mirrored and cropped copy (image -> image); and the stamps' spoken descriptions (French,
 Spanish, Russian...) found by their English captions. A retrieval is right when the found
 picture's caption equals the query's (several stamps share one). Choose on the tuning split;
-the check split is the measurement.
+the check split is the measurement. With ``--aligned``, a space trained by ``llmos train`` (LiT,
+on the tune half) is indexed too and searched alone and in ConSE's place.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from llmos.capabilities.align.space import preferred
 from llmos.eval import tuxpaint
 from llmos.eval.ranking import RetrievalScores, scores_of_ranks
 from llmos.eval.stamps import composite
+from llmos.fusion.aligned import Aligned
 from llmos.fusion.index.conse import ClassVectors
 from llmos.fusion.index.derive import Deriver
 from llmos.fusion.index.jobs import Indexer
@@ -113,10 +116,15 @@ async def run_split(args, split: str, kernel: Kernel, folder: Path) -> None:
         shutil.copy(recording, target)
         captions[str(target)] = stamp.english
     vision, translator = Vision(kernel), Translator(kernel)
-    index = SearchIndex(folder / split / "index.db", SPACES)
     classes = ClassVectors(kernel, kernel.settings.models_dir)
     await classes.get()  # made once, not counted as ingestion
-    indexer = Indexer(index, Deriver(kernel, vision, classes), [folder])
+    space = preferred(kernel.settings.aligned_dir) if args.aligned else None
+    if args.aligned and space is None:
+        raise SystemExit(f"{args.aligned} did not beat ConSE on its test split: not used")
+    trained = (Aligned(kernel, vision, classes), space) if space else None
+    spaces = SPACES | ({space.index_space: space.dim} if space else {})
+    index = SearchIndex(folder / split / "index.db", spaces)
+    indexer = Indexer(index, Deriver(kernel, vision, classes, trained), [folder])
     documents = folder / split / "documents"
     shutil.copytree(DOCUMENTS, documents, dirs_exist_ok=True)
     jobs = (("images", pictures, len(stamps)), ("audio", sounds, len(spoken)),
@@ -142,8 +150,12 @@ async def run_split(args, split: str, kernel: Kernel, folder: Path) -> None:
     english = list(dict.fromkeys(s.english for s in stamps))
     zh = [(s.translations["zh"], s.english) for s in stamps if "zh" in s.translations]
     zh = list(dict.fromkeys(zh))[: args.zh]
-    for name, options in VARIANTS.items():
-        searcher = Searcher(kernel, vision, translator, index, **options)
+    variants = dict(VARIANTS)
+    if space is not None:
+        variants["LiT"] = {"keywords": False, "spaces": (space.index_space,)}
+        variants["llmos + LiT"] = {"spaces": ("text", space.index_space)}  # what serving does
+    for name, options in variants.items():
+        searcher = Searcher(kernel, vision, translator, index, aligned=trained, **options)
         text = [(Query(e, type="image", limit=10), e) for e in english]
         print(f"{split} text->image, {name:12s}: {(await ranks(searcher, text, captions)).line()}")
         if zh:
@@ -156,8 +168,9 @@ async def run_split(args, split: str, kernel: Kernel, folder: Path) -> None:
         for p in list(captions)[: args.images]
         if p.endswith(".png")
     ]
-    print(f"{split} image->image (mirrored, cropped copy): "
-          f"{(await ranks(searcher, copies, captions)).line()}")  # fmt: skip
+    if copies:
+        print(f"{split} image->image (mirrored, cropped copy): "
+              f"{(await ranks(searcher, copies, captions)).line()}")  # fmt: skip
     if spoken:
         audio = [(Query(s.english, type="audio", limit=10), s.english) for s in spoken]
         print(f"{split} en->speech (fusion): {(await ranks(searcher, audio, captions)).line()}")
@@ -173,11 +186,15 @@ async def main() -> None:
     parser.add_argument("--audio", type=int, default=0, help="spoken descriptions per split")
     parser.add_argument("--background", default="blurred")
     parser.add_argument("--workdir", default=None, help="keep the index here between runs")
+    parser.add_argument("--aligned", type=Path, default=None, help="a trained space (.npz)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         home = args.workdir or temporary  # a kept workdir is indexed again incrementally
         settings = Settings(home=home, models_dir=Settings().models_dir)
-        kernel = Kernel(settings, default_registry())
+        if args.aligned:
+            settings.aligned_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(args.aligned, settings.aligned_dir / args.aligned.name)
+        kernel = Kernel(settings, default_registry(settings.aligned_dir))
         await kernel.start()
         try:
             for split in args.split.split(","):

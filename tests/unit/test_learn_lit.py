@@ -68,3 +68,28 @@ def test_lit_configs_are_checked(tmp_path):
         path.write_text(text)
         with pytest.raises(InvalidRequest, match=message):
             load_config(path)
+
+
+def test_pair_classifiers_fuse_frozen_features_with_every_fusion_and_learn():
+    from llmos.learn.classify import Labelled, PairClassifier, accuracy, train_classifier
+    from llmos.learn.fusion import FUSIONS
+
+    def labelled(n: int, seed: int) -> Labelled:
+        rng = np.random.default_rng(seed)
+        labels = rng.integers(0, 3, size=n)
+        images = rng.normal(size=(n, 2, 1664)).astype(np.float32)
+        centres = np.random.default_rng(0).normal(size=(3, 1664)).astype(np.float32)
+        images += centres[labels][:, None, :]  # the class shows in the picture's features
+        texts = rng.normal(size=(n, 384)).astype(np.float32)  # the caption says nothing
+        return Labelled(*map(torch.from_numpy, (images, texts, labels)))
+
+    train, held = labelled(120, 5), labelled(60, 6)
+    for fusion in FUSIONS:
+        logits = PairClassifier(fusion, 3)(held.images[:4, 0], held.texts[:4])
+        assert logits.shape == (4, 3) and torch.isfinite(logits).all()
+    model = PairClassifier("early", 3)
+    best = train_classifier(model, train, held, epochs=15)
+    assert best == accuracy(model, held) > 0.9  # ends at its best epoch
+    blind = PairClassifier("early", 3, modalities="text")  # the picture blanked: chance
+    train_classifier(blind, train, train, epochs=10)
+    assert accuracy(blind, held) < 0.6
