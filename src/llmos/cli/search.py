@@ -3,8 +3,11 @@ the server's, so run them on the same machine or name its folders)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import time
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -33,54 +36,68 @@ def index(
 ) -> None:
     """Index images, audio, video and documents for `llmos search` (new and changed files;
     files that are gone leave the index). The server must allow the folders: LLMOS_INDEX_ROOTS."""
-    with client_for(url, api_key) as client:
-        try:
-            job = _run(client, [str(p) for p in paths], as_json)
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
+    with client_for(url, api_key) as client, interrupt_flag() as stop:
+        job = _run(client, [str(p) for p in paths], as_json, stop)
+        if stop.is_set():
+            raise typer.Exit(130)
         if not watch:
             raise typer.Exit(1 if job["state"] != "done" else 0)
-        _watch(client, paths, as_json)
+        _watch(client, paths, as_json, stop)
 
 
-def _watch(client: LlmosClient, paths: list[Path], as_json: bool) -> None:
+@contextlib.contextmanager
+def interrupt_flag() -> Iterator[threading.Event]:
+    """Ctrl-C sets the event instead of raising KeyboardInterrupt wherever the program is: one
+    raised inside rich's live display can leave its lock held and deadlock its refresh
+    thread, so that the command never exits."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda _signal, _frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _watch(client: LlmosClient, paths: list[Path], as_json: bool, stop: threading.Event) -> None:
     """Index what changes under ``paths`` (in jobs of at most 100 paths) until Ctrl-C."""
     from watchfiles import watch as changes_under
 
     from llmos.sdk import ApiError
 
     console.print(f"watching {', '.join(map(str, paths))} (Ctrl-C stops)")
-    try:
-        for changes in changes_under(*paths, debounce=WATCH_DEBOUNCE_MS, recursive=True):
-            changed = sorted({path for _change, path in changes})
-            for first in range(0, len(changed), MAX_PATHS):
-                try:
-                    _run(client, changed[first : first + MAX_PATHS], as_json)
-                except ApiError as error:  # one refused batch does not end the watch
-                    errors.print(f"[red]error:[/] {escape(error.message)}")
-    except KeyboardInterrupt:
-        pass
+    watching = changes_under(
+        *paths, debounce=WATCH_DEBOUNCE_MS, recursive=True, stop_event=stop, raise_interrupt=False
+    )
+    for changes in watching:
+        changed = sorted({path for _change, path in changes})
+        for first in range(0, len(changed), MAX_PATHS):
+            if stop.is_set():
+                return
+            try:
+                _run(client, changed[first : first + MAX_PATHS], as_json, stop)
+            except ApiError as error:  # one refused batch does not end the watch
+                errors.print(f"[red]error:[/] {escape(error.message)}")
 
 
-def _run(client: LlmosClient, paths: list[str], as_json: bool) -> dict:
+def _run(client: LlmosClient, paths: list[str], as_json: bool, stop: threading.Event) -> dict:
     """Start a job and follow it with a progress bar; print its summary and errors. Ctrl-C
-    cancels the job, then is raised again."""
+    (``stop``) cancels the job."""
     job = or_exit(lambda: client.index(paths))
     job_id = job["id"]
     columns = (*Progress.get_default_columns(), TextColumn("{task.fields[current]}"))
-    try:
-        with Progress(*columns, console=errors, transient=True) as progress:
-            task = progress.add_task("indexing", total=None, current="")
-            while job["state"] in ("queued", "running"):
-                time.sleep(POLL_SECONDS)
-                job = or_exit(lambda: client.index_job(job_id))
-                current = Path(job["current"]).name if job["current"] else ""
-                total = job["files"] or None
-                progress.update(task, completed=job["done"], total=total, current=current)
-    except KeyboardInterrupt:
-        or_exit(lambda: client.cancel_index_job(job_id))
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("indexing", total=None, current="")
+        while job["state"] in ("queued", "running"):
+            if stop.wait(POLL_SECONDS):
+                break
+            job = or_exit(lambda: client.index_job(job_id))
+            current = Path(job["current"]).name if job["current"] else ""
+            total = job["files"] or None
+            progress.update(task, completed=job["done"], total=total, current=current)
+    if stop.is_set() and job["state"] in ("queued", "running"):
+        job = or_exit(lambda: client.cancel_index_job(job_id))
         errors.print("cancelled: the file being indexed finishes; what is done stays indexed")
-        raise
+        return job
     if as_json:
         print(json.dumps(job, indent=2, ensure_ascii=False))
         return job
