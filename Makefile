@@ -58,6 +58,8 @@ bench: setup
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/vector_scale.py
 	$(BIN)/python bench/fusion_ablation.py
+	$(BIN)/python bench/captioning.py
+	$(BIN)/python bench/scene_generator.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

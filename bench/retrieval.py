@@ -27,7 +27,6 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from llmos.capabilities.align.space import preferred
 from llmos.eval import tuxpaint
 from llmos.eval.ranking import RetrievalScores, scores_of_ranks
 from llmos.eval.stamps import composite
@@ -118,10 +117,11 @@ async def run_split(args, split: str, kernel: Kernel, folder: Path) -> None:
     vision, translator = Vision(kernel), Translator(kernel)
     classes = ClassVectors(kernel, kernel.settings.models_dir)
     await classes.get()  # made once, not counted as ingestion
-    space = preferred(kernel.settings.aligned_dir) if args.aligned else None
+    aligned = Aligned(kernel, vision, classes)
+    space = await aligned.preferred() if args.aligned else None
     if args.aligned and space is None:
         raise SystemExit(f"{args.aligned} did not beat ConSE on its test split: not used")
-    trained = (Aligned(kernel, vision, classes), space) if space else None
+    trained = (aligned, space) if space else None
     spaces = SPACES | ({space.index_space: space.dim} if space else {})
     index = SearchIndex(folder / split / "index.db", spaces)
     indexer = Indexer(index, Deriver(kernel, vision, classes, trained), [folder])

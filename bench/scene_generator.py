@@ -58,7 +58,11 @@ async def named_by_vision(drawn: list[np.ndarray], made: list[scenes.Scene]) -> 
             out = io.BytesIO()
             Image.fromarray(picture).resize((256, 256), Image.Resampling.NEAREST).save(out, "PNG")
             facts = await vision.facts(out.getvalue())
-            said = " ".join(facts.colours).lower()
+            named_colours = [
+                *facts.photo.colours,
+                *(facts.subject.colours if facts.subject else ()),
+            ]
+            said = " ".join(named_colours + [c for o in facts.objects for c in o.colours]).lower()
             named += all(t.colour in said for t in scene.things)
         return named / len(drawn)
     finally:

@@ -108,3 +108,24 @@ def test_an_aligned_space_is_saved_loaded_and_checked(tmp_path):
         aligned.load(tmp_path / "junk.npz")
     with pytest.raises(ValueError, match="lower-case"):
         aligned.path_of(tmp_path, "../escape")
+
+
+def test_trained_spaces_become_models_unless_damaged_or_named_like_a_shipped_one(tmp_path):
+    from llmos.kernel.registry import default_registry
+
+    rng = np.random.default_rng(0)
+
+    def space(name: str) -> aligned.AlignedSpace:
+        heads = [rng.normal(size=(n, 4)).astype(np.float32) for n in (384, 1280, 384)]
+        return aligned.AlignedSpace(name, *heads)
+
+    space("lit-mine").save(tmp_path)
+    space("all-minilm-l6-v2").save(tmp_path)  # a shipped model's name
+    (tmp_path / "lit-broken.npz").write_bytes(b"not a model")
+    models = {s.name: s for s in default_registry(tmp_path).models}
+    assert models["lit-mine"].capability == "align"
+    assert models["all-minilm-l6-v2"].capability == "embed"
+    assert "lit-broken" not in models
+    loaded = models["lit-mine"].load(None)
+    (tmp_path / "lit-mine.npz").unlink()  # the weights were read once, at startup
+    assert models["lit-mine"].load(None).space is loaded.space

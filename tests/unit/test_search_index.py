@@ -165,11 +165,11 @@ def test_a_space_derived_from_two_others_is_filled_in_for_what_lacks_it(tmp_path
         keys, types, (images, conse) = index.missing("derived", ("image", "conse"), limit=2)
         assert len(keys) == 2 and types == ["image", "image"]
         assert images.shape == (2, 4) and conse.shape == (2, 2)
-        index.add_vectors("derived", keys, np.stack([unit(1, 0, 0)] * 2), types)
+        assert index.add_vectors("derived", keys, np.stack([unit(1, 0, 0)] * 2), types) == 2
         rest, _types, _arrays = index.missing("derived", ("image", "conse"), limit=10)
         assert len(rest) == 1 and rest[0] not in keys
         index.remove("/p/2.jpg")  # gone before its vector was added
-        index.add_vectors("derived", rest, unit(0, 1, 0)[None], ["image"])
+        assert index.add_vectors("derived", rest, unit(0, 1, 0)[None], ["image"]) == 0
         assert index.missing("derived", ("image", "conse"), limit=10)[0] == []
         hits = index.nearest("derived", unit(1, 0, 0), limit=5, type="image")
         assert sorted(h.path for h in hits) == ["/p/0.jpg", "/p/1.jpg"]
@@ -177,3 +177,17 @@ def test_a_space_derived_from_two_others_is_filled_in_for_what_lacks_it(tmp_path
             index.add_vectors("derived", keys, np.zeros((2, 5), np.float32), types)
     finally:
         index.close()
+
+
+def test_spaces_of_models_no_longer_used_are_dropped(tmp_path):
+    first = SearchIndex(tmp_path / "index.db", {"image": 4, "aligned_aaaa": 2})
+    first.close()
+    again = SearchIndex(tmp_path / "index.db", {"image": 4, "aligned_bbbb": 2})
+    try:
+        assert again.drop_spaces_except("aligned_") == ["aligned_aaaa"]
+        assert again.drop_spaces_except("aligned_") == []
+        item = Item("/p/x.jpg", "image", "a" * 64, 1.0, 10)
+        again.put(item, [Piece("caption", "x")], [Vectors("aligned_bbbb", unit(1, 0)[None], (0,))])
+        assert again.nearest("aligned_bbbb", unit(1, 0), limit=1)[0].path == "/p/x.jpg"
+    finally:
+        again.close()

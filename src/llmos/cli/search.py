@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -37,28 +37,54 @@ def index(
     """Index images, audio, video and documents for `llmos search` (new and changed files;
     files that are gone leave the index). The server must allow the folders: LLMOS_INDEX_ROOTS."""
     with client_for(url, api_key) as client, interrupt_flag() as stop:
-        job = _run(client, [str(p) for p in paths], as_json, stop)
-        if stop.is_set():
-            raise typer.Exit(130)
-        if not watch:
-            raise typer.Exit(1 if job["state"] != "done" else 0)
-        _watch(client, paths, as_json, stop)
+        try:
+            job = _run(client, [str(p) for p in paths], as_json, stop)
+            if stop.is_set():
+                raise typer.Exit(130)
+            if not watch:
+                raise typer.Exit(1 if job["state"] != "done" else 0)
+            _watch(client, paths, as_json, stop)
+        except KeyboardInterrupt:  # Ctrl-C twice: stop waiting for the server
+            raise typer.Exit(130) from None
+
+
+class Interrupted:
+    """Set by Ctrl-C; read with ``is_set`` (as watchfiles reads its ``stop_event``)."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def is_set(self) -> bool:
+        return self.pressed
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait ``seconds`` unless Ctrl-C comes first; whether it came."""
+        deadline = time.monotonic() + seconds
+        while not self.pressed and time.monotonic() < deadline:
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        return self.pressed
 
 
 @contextlib.contextmanager
-def interrupt_flag() -> Iterator[threading.Event]:
-    """Ctrl-C sets the event instead of raising KeyboardInterrupt wherever the program is: one
-    raised inside rich's live display can leave its lock held and deadlock its refresh
-    thread, so that the command never exits."""
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda _signal, _frame: stop.set())
+def interrupt_flag() -> Iterator[Interrupted]:
+    """Ctrl-C sets a flag instead of raising KeyboardInterrupt wherever the program is: one
+    raised inside rich's live display can leave its lock held and deadlock its refresh thread,
+    so that the command never exits. A second Ctrl-C raises as usual (a call that hangs)."""
+    flag = Interrupted()
+
+    def pressed(_signal, _frame) -> None:
+        if flag.pressed:
+            raise KeyboardInterrupt
+        flag.pressed = True  # a plain attribute: a signal handler must take no lock
+
+    previous = signal.signal(signal.SIGINT, pressed)
     try:
-        yield stop
+        yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
 
 
-def _watch(client: LlmosClient, paths: list[Path], as_json: bool, stop: threading.Event) -> None:
+def _watch(client: LlmosClient, paths: list[Path], as_json: bool, stop: Interrupted) -> None:
     """Index what changes under ``paths`` (in jobs of at most 100 paths) until Ctrl-C."""
     from watchfiles import watch as changes_under
 
@@ -79,7 +105,7 @@ def _watch(client: LlmosClient, paths: list[Path], as_json: bool, stop: threadin
                 errors.print(f"[red]error:[/] {escape(error.message)}")
 
 
-def _run(client: LlmosClient, paths: list[str], as_json: bool, stop: threading.Event) -> dict:
+def _run(client: LlmosClient, paths: list[str], as_json: bool, stop: Interrupted) -> dict:
     """Start a job and follow it with a progress bar; print its summary and errors. Ctrl-C
     (``stop``) cancels the job."""
     job = or_exit(lambda: client.index(paths))
@@ -88,7 +114,7 @@ def _run(client: LlmosClient, paths: list[str], as_json: bool, stop: threading.E
     with Progress(*columns, console=errors, transient=True) as progress:
         task = progress.add_task("indexing", total=None, current="")
         while job["state"] in ("queued", "running"):
-            if stop.wait(POLL_SECONDS):
+            if stop.sleep(POLL_SECONDS):
                 break
             job = or_exit(lambda: client.index_job(job_id))
             current = Path(job["current"]).name if job["current"] else ""

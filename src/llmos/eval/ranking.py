@@ -43,7 +43,7 @@ def first_right_ranks(similarity: np.ndarray, right: np.ndarray) -> list[int | N
     columns are sorted by similarity, best first; None when the row has no right item.
     Ties are broken against the query: a wrong item that scores the same as the best right
     one is counted as ranked before it."""
-    similarity, right = np.asarray(similarity, float), np.asarray(right, bool)
+    similarity, right = np.asarray(similarity), np.asarray(right, bool)
     if similarity.shape != right.shape or similarity.ndim != 2:
         raise ValueError("similarity and right must be matrices of one shape")
     ranks: list[int | None] = []

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from llmos.capabilities.align import NAME as ALIGN
+from llmos.capabilities.align import AlignedSpace
+from llmos.capabilities.align.space import preferred
 from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.vision.images import DecodedImage
 from llmos.fusion.index.conse import ClassVectors, image_vector
@@ -28,6 +30,15 @@ class Aligned:
 
     def spec(self, name: str) -> ModelSpec:
         return self.kernel.registry.model(name, capability=ALIGN)
+
+    async def preferred(self) -> AlignedSpace | None:
+        """The served space that search uses in ConSE's place (the kernel's own copy of its
+        weights), or None."""
+        spaces = []
+        for spec in self.kernel.registry.models:
+            if spec.capability == ALIGN:
+                spaces.append(await self.kernel.run(spec, lambda model, _stop: model.space))
+        return preferred(spaces)
 
     def is_model(self, name: str | None) -> bool:
         return name is not None and any(

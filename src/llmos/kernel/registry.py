@@ -68,15 +68,14 @@ def default_registry(aligned_dir: Path | None = None) -> Registry:
     ``aligned_dir`` (``Settings.aligned_dir``)."""
     from llmos.capabilities import align, chat, embed, speak, transcribe, translate, vision
 
-    trained = align.capability(aligned_dir) if aligned_dir is not None else None
-    return Registry(
-        [
-            chat.CAPABILITY,
-            embed.CAPABILITY,
-            transcribe.CAPABILITY,
-            speak.CAPABILITY,
-            *vision.CAPABILITIES,
-            *translate.CAPABILITIES,
-            *([trained] if trained else []),
-        ]
-    )
+    shipped = [
+        chat.CAPABILITY,
+        embed.CAPABILITY,
+        transcribe.CAPABILITY,
+        speak.CAPABILITY,
+        *vision.CAPABILITIES,
+        *translate.CAPABILITIES,
+    ]
+    names = {spec.name for capability in shipped for spec in capability.models}
+    trained = align.capability(aligned_dir, names) if aligned_dir is not None else None
+    return Registry([*shipped, *([trained] if trained else [])])

@@ -18,7 +18,7 @@ A locked-image alignment (LiT) run over the frozen models llmos serves has its o
     data = "stamps"            # or "coco" / "flickr30k" with the two keys below
     annotations = "captions.json"  # COCO captions JSON, or Flickr30k's .token / results.csv
     images = "images/"
-    name = "lit-stamps"        # the model llmos will serve (HOME/aligned/NAME.npz)
+    name = "lit-stamps"        # the model llmos serves (HOME/aligned/NAME.npz); lit-DATA
     start = "conse"            # or "random"
     steps = 400
     anchor = 0.01
@@ -79,7 +79,9 @@ class LitConfig(BaseModel):
     data: Literal["stamps", "coco", "flickr30k"] = "stamps"
     annotations: Path | None = Field(None, description="coco / flickr30k: the captions file")
     images: Path | None = Field(None, description="coco / flickr30k: the images' folder")
-    name: str = Field("lit-stamps", pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    name: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", description="default: lit-DATA"
+    )
     variants: int = Field(3, ge=1, le=8, description="each stamp on this many backgrounds")
     dim: int = Field(384, ge=8, le=2048)
     start: Literal["conse", "random"] = "conse"
@@ -91,6 +93,10 @@ class LitConfig(BaseModel):
     patience: int = Field(5, ge=1)
     seed: int = 0
     output: Path | None = Field(None, description="a folder for the model; default HOME/aligned")
+
+    @property
+    def model_name(self) -> str:
+        return self.name or f"lit-{self.data}"
 
     @model_validator(mode="after")
     def _complete(self) -> LitConfig:

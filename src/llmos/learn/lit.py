@@ -16,6 +16,7 @@ the validation split.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,17 +33,22 @@ from llmos.learn.features import FrozenFeatures, split_image_features
 from llmos.learn.objectives import ContrastiveLoss
 from llmos.learn.pairs import Pair
 
+CHUNK = 64  # pictures read and encoded at a time
+
 
 async def pair_features(
     frozen: FrozenFeatures, classes: np.ndarray, pairs: Sequence[Pair], variants: int = 1
 ) -> PairFeatures:
     """The pairs' frozen features: ``variants`` pictures of each (a stamp on other
-    backgrounds; a user's image has one), every caption."""
+    backgrounds; a user's image is the same in every variant: ask for one), every caption."""
     views = []
     for variant in range(variants):
-        pictures = [pair.picture(variant) for pair in pairs]
-        rows = await frozen.images(pictures)
-        embeddings, probabilities = split_image_features(rows)
+        rows = []
+        for first in range(0, len(pairs), CHUNK):  # a chunk's pictures in memory at a time
+            chunk = pairs[first : first + CHUNK]
+            pictures = await asyncio.to_thread(lambda c=chunk, v=variant: [p.picture(v) for p in c])
+            rows.append(await frozen.images(pictures))
+        embeddings, probabilities = split_image_features(np.concatenate(rows))
         conse = np.stack([image_vector(p, classes) for p in probabilities])
         views.append(np.concatenate([embeddings, conse], axis=1))
     captions = [(i, text) for i, pair in enumerate(pairs) for text in pair.captions]
@@ -128,11 +134,12 @@ def scores(space: AlignedSpace, data: PairFeatures) -> tuple[RetrievalScores, Re
     first = {}
     for caption, pair in enumerate(data.text_pair):
         first.setdefault(data.groups[pair], caption)
-    groups = list(first)
+    ids = {group: i for i, group in enumerate(first)}
     features = data.images[:, 0]
     images = space.images(features[:, :IMAGE_DIM], features[:, IMAGE_DIM:])
     texts = space.texts(data.texts[list(first.values())])
-    right = np.array([[g == h for h in data.groups] for g in groups])
+    picture_group = np.array([ids[g] for g in data.groups])
+    right = np.arange(len(first))[:, None] == picture_group[None, :]
     return both_ways(texts @ images.T, right)
 
 

@@ -9,6 +9,7 @@ it on its next start (and search uses it in place of ConSE when it scored higher
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -61,12 +62,13 @@ async def features(
         classes = await ClassVectors(kernel, settings.models_dir).get()
         found = {}
         for split in ("train", "val", "test"):
-            pairs = pairs_of(config, split)
+            pairs = await asyncio.to_thread(pairs_of, config, split)
             if len(pairs) < 2:
                 raise InvalidRequest(f"the {split} split has {len(pairs)} pairs; it needs two")
             if stage is not None:
                 stage(f"features of {len(pairs)} {split} pairs", 0, 0)
-            variants = config.variants if split == "train" else 1
+            # a stamp on other backgrounds; a user's picture is the same every time
+            variants = config.variants if split == "train" and config.data == "stamps" else 1
             found[split] = await pair_features(frozen, classes, pairs, variants)
         return found
     finally:
@@ -85,7 +87,7 @@ async def run_lit(
     started = time.perf_counter()
     data = await features(config, settings, stage)
     heads, record = fit(config, data, progress)
-    lit = scores(heads.space(config.name, {}), data["test"])
+    lit = scores(heads.space(config.model_name, {}), data["test"])
     conse = scores(LitHeads(384, "conse").space("conse", {}), data["test"])
     about = {
         "trained_on": config.data,
@@ -95,7 +97,7 @@ async def run_lit(
         "test": {"lit": _plain(lit), "conse": _plain(conse)},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    space = heads.space(config.name, about)
+    space = heads.space(config.model_name, about)
     path = space.save(config.output or settings.aligned_dir)
     return LitOutcome(path, about["pairs"], record, lit, conse)
 

@@ -36,11 +36,12 @@ class Pair:
     group: str  # the same group: right for each other's captions
     label: str = ""  # a category, where the data has one (the stamps' folder)
     seed: int = 0  # a stamp's background noise
+    stamp: bool = False  # a cut-out, put on a background to be seen
 
     def picture(self, variant: int = 0) -> bytes:
         """The image's bytes; a stamp is its cut-out composited on background ``variant``
         (0: blurred noise with the pair's own seed, as the retrieval bench shows it)."""
-        if self.image.suffix.lower() == ".png" and self.image.is_relative_to(tuxpaint.ROOT):
+        if self.stamp:
             with Image.open(self.image) as cut_out:
                 background = BACKGROUNDS[variant % len(BACKGROUNDS)]
                 return composite(cut_out, background, seed=self.seed + 1000 * variant)
@@ -77,6 +78,7 @@ def stamp_pairs(split: str, root: Path = tuxpaint.ROOT) -> list[Pair]:
             group=s.english.strip().lower().rstrip("."),
             label=s.path.relative_to(root).parts[0],
             seed=number,
+            stamp=True,
         )
         for number, s in enumerate(found)
         if stamp_split(s.english) == split

@@ -202,8 +202,9 @@ class SearchIndex:
 
     def add_vectors(
         self, space: str, keys: Sequence[int], vectors: np.ndarray, types: Sequence[str]
-    ) -> None:
-        """Store vectors of existing pieces in ``space`` (one transaction)."""
+    ) -> int:
+        """Store vectors of existing pieces in ``space`` (one transaction); how many were
+        stored (a piece removed since it was read is left out)."""
         if vectors.shape != (len(keys), self.spaces[space]):
             raise ValueError(f"{space} vectors of shape {vectors.shape}")
         with self._lock, self._forgetting_on_failure(), self._db:
@@ -214,11 +215,31 @@ class SearchIndex:
                     "SELECT id FROM pieces WHERE id IN (SELECT value FROM json_each(?))",
                     (json.dumps([int(k) for k in keys]),),
                 )
-            }  # a piece removed since it was read is left out
+            }
+            stored = 0
             for type in dict.fromkeys(types):
                 chosen = [i for i, k in enumerate(keys) if types[i] == type and k in known]
                 if chosen:
                     self.vectors.upsert(space, [keys[i] for i in chosen], vectors[chosen], type)
+                    stored += len(chosen)
+        return stored
+
+    def drop_spaces_except(self, prefix: str) -> list[str]:
+        """Drop the vector tables of spaces named ``prefix…`` that this index was not opened
+        with (a trained model that is no longer used): their rows would go stale, as piece ids
+        are reused. Returns the spaces dropped."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE "
+                "'CREATE VIRTUAL TABLE%' AND substr(name, 1, ?) = ?",
+                (len("vectors_" + prefix), "vectors_" + prefix),
+            ).fetchall()
+            gone = [name.removeprefix("vectors_") for (name,) in rows]
+            gone = [space for space in gone if space not in self.spaces]
+            with self._forgetting_on_failure(), self._db:
+                for space in gone:
+                    self._db.execute(f"DROP TABLE vectors_{space}")  # names from sqlite_master
+        return gone
 
     def touch(self, path: str, mtime: float) -> None:
         """Record a new mtime for ``path`` whose content did not change."""

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,17 +102,10 @@ def load(path: Path) -> AlignedSpace:
     return AlignedSpace(path.stem, a, b, c, about, hashlib.sha256(content).hexdigest())
 
 
-def preferred(folder: Path) -> AlignedSpace | None:
-    """The installed space search should use instead of ConSE: of those that beat ConSE on
-    their test split, the best; None when none did (or none is installed)."""
-    winners = []
-    for path in installed(folder):
-        try:
-            space = load(path)
-        except ValueError:
-            continue
-        if space.won:
-            winners.append(space)
+def preferred(spaces: Iterable[AlignedSpace]) -> AlignedSpace | None:
+    """The space search should use instead of ConSE: of those that beat ConSE on their test
+    split, the best; None when none did."""
+    winners = [space for space in spaces if space.won]
     return max(winners, key=lambda s: s.text_to_image_mrr or 0.0, default=None)
 
 

@@ -25,7 +25,7 @@ from llmos.capabilities.vision import caption as captions
 from llmos.capabilities.vision import pdf
 from llmos.capabilities.vision.images import DecodedImage
 from llmos.capabilities.vision.types import VisualFacts
-from llmos.errors import InvalidRequest, MissingExtra
+from llmos.errors import InvalidRequest, LlmosError, MissingExtra
 from llmos.fusion.aligned import Aligned
 from llmos.fusion.index import documents
 from llmos.fusion.index.conse import ClassVectors, image_vector
@@ -122,7 +122,11 @@ class Deriver:
         derived.vectors.append(Vectors("conse", conse[None, :], (first,)))
         if self.aligned is not None:
             aligned, space = self.aligned
-            vector = await aligned.project_images(space.name, look.embedding[None], conse[None])
+            try:
+                vector = await aligned.project_images(space.name, look.embedding[None], conse[None])
+            except LlmosError as error:  # the picture is indexed; the next start backfills it
+                derived.skipped.append(f"trained-space vector: {error.message}")
+                return
             derived.vectors.append(Vectors(space.index_space, vector, (first,)))
 
     async def _speech(self, derived: Derived, path: Path) -> None:

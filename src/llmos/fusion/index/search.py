@@ -153,17 +153,20 @@ class Searcher:
         space's projection of it); none when MiniLM is not installed: keywords alone."""
         try:
             vector = (await embed_texts(self.kernel, [text]))[0]
-            vectors = {}
-            for space in self.spaces:
-                if self.aligned is not None and space == self.aligned[1].index_space:
-                    aligned, trained = self.aligned
-                    vectors[space] = (await aligned.project_texts(trained.name, vector[None]))[0]
-                else:
-                    vectors[space] = vector
-            return vectors
         except LlmosError as error:
             log.info("query not embedded: %s", error.message)
             return {}
+        vectors = {}
+        for space in self.spaces:
+            if self.aligned is None or space != self.aligned[1].index_space:
+                vectors[space] = vector
+                continue
+            aligned, trained = self.aligned
+            try:
+                vectors[space] = (await aligned.project_texts(trained.name, vector[None]))[0]
+            except LlmosError as error:  # the other lists still rank
+                log.warning("query not in the trained space: %s", error.message)
+        return vectors
 
 
 def check(query: Query) -> None:

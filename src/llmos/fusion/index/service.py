@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from llmos.capabilities.align import AlignedSpace
-from llmos.capabilities.align.space import preferred
+from llmos.errors import LlmosError
 from llmos.fusion.aligned import Aligned
 from llmos.fusion.index.conse import ClassVectors
 from llmos.fusion.index.derive import Deriver
@@ -26,6 +26,7 @@ SPACES = {"text": 384, "image": 1280, "conse": 384}
 
 
 BACKFILL = 512  # pieces projected into a trained space a job
+TRAINED_PREFIX = "aligned_"  # the index's spaces of trained models (AlignedSpace.index_space)
 
 
 class IndexService:
@@ -71,12 +72,17 @@ class IndexService:
         async with self._opening:
             if self._index is not None:
                 return
-            space = await asyncio.to_thread(preferred, self.kernel.settings.aligned_dir)
-            if space is not None and not self.aligned.is_model(space.name):
-                space = None  # trained after the server started: served from the next start
+            space = await self._preferred()
             spaces = SPACES | ({space.index_space: space.dim} if space else {})
             # without the search extra: MissingExtra, a 501 that says what to install
             index = await asyncio.to_thread(SearchIndex, self.path, spaces)
+            await asyncio.to_thread(index.drop_spaces_except, TRAINED_PREFIX)  # older models'
+            if space is not None:
+                try:
+                    await self._backfill(index, space)
+                except LlmosError as error:  # not fatal: search goes on with ConSE
+                    log.warning("the trained space %s is not used: %s", space.name, error.message)
+                    space = None
             trained = (self.aligned, space) if space else None
             deriver = Deriver(self.kernel, self.vision, self.classes, trained)
             self._indexer = Indexer(index, deriver, self.roots)
@@ -85,9 +91,14 @@ class IndexService:
                 self.kernel, self.vision, self.translator, index,
                 spaces=text_spaces, aligned=trained,
             )  # fmt: skip
-            if space is not None:
-                await self._backfill(index, space)
             self._index, self.space = index, space
+
+    async def _preferred(self) -> AlignedSpace | None:
+        try:
+            return await self.aligned.preferred()
+        except LlmosError as error:
+            log.warning("no trained space for search: %s", error.message)
+            return None
 
     async def _backfill(self, index: SearchIndex, space: AlignedSpace) -> None:
         """Pictures indexed before ``space`` existed get their vector in it from the two they
@@ -100,8 +111,12 @@ class IndexService:
             if not keys:
                 break
             vectors = await self.aligned.project_images(space.name, embeddings, conse)
-            await asyncio.to_thread(index.add_vectors, space.index_space, keys, vectors, types)
-            added += len(keys)
+            stored = await asyncio.to_thread(
+                index.add_vectors, space.index_space, keys, vectors, types
+            )
+            if not stored:  # vectors left of pieces that are gone: nothing more to do
+                break
+            added += stored
         if added:
             log.info("%d indexed pictures put in the trained space %s", added, space.name)
 
