@@ -18,7 +18,6 @@ import asyncio
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from llmos.eval.metrics import CaptionScores, caption_scores
@@ -39,10 +38,7 @@ from llmos.settings import Settings
 
 def scene_set(split: str, count: int) -> CaptionSet:
     made = scenes.scenes(split, count)
-    pictures = torch.stack(
-        [torch.from_numpy(np.array(scenes.render(s, 64), dtype=np.uint8)) for s in made]
-    )
-    return CaptionSet(pictures.permute(0, 3, 1, 2).float() / 255, [[s.caption()] for s in made])
+    return CaptionSet(scenes.pictures(made), [[s.caption()] for s in made])
 
 
 def stamp_set(split: str, variants: int) -> CaptionSet:

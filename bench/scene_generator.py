@@ -28,11 +28,6 @@ from llmos.learn import scenes
 from llmos.learn.generator import SceneVae, check, vae_loss
 
 
-def pictures(made: list[scenes.Scene]) -> torch.Tensor:
-    rows = [torch.from_numpy(np.array(scenes.render(s, 64), dtype=np.uint8)) for s in made]
-    return torch.stack(rows).permute(0, 3, 1, 2).float() / 255
-
-
 def as_rgb(batch: torch.Tensor) -> list[np.ndarray]:
     return [(p.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8) for p in batch]
 
@@ -81,7 +76,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(2)
     train = scenes.scenes("train", args.train)
-    seen, captions = pictures(train), [s.caption() for s in train]
+    seen, captions = scenes.pictures(train), [s.caption() for s in train]
     model = SceneVae()
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     started = time.perf_counter()
@@ -104,7 +99,7 @@ def main() -> None:
     generator = torch.Generator().manual_seed(args.seed)
     drawn = as_rgb(torch.cat([model.sample(asked[i : i + 100], generator)
                               for i in range(0, len(asked), 100)]))  # fmt: skip
-    print(f"rendered scenes (the check's ceiling): {rates(as_rgb(pictures(test)), test)}")
+    print(f"rendered scenes (the check's ceiling): {rates(as_rgb(scenes.pictures(test)), test)}")
     print(f"drawn for the caption:                 {rates(drawn, test)}")
     shifted = test[1:] + test[:1]  # each drawing judged against the next scene's caption
     print(f"drawn for another caption:             {rates(drawn, shifted)}")
@@ -116,7 +111,7 @@ def main() -> None:
     if args.vision:
         share = asyncio.run(named_by_vision(drawn[: args.vision], test[: args.vision]))
         few = test[: args.vision]
-        real = asyncio.run(named_by_vision(as_rgb(pictures(few)), few))
+        real = asyncio.run(named_by_vision(as_rgb(scenes.pictures(few)), few))
         print(f"llmos's vision names every asked colour: drawn {share:.0%}, rendered {real:.0%}")
 
 

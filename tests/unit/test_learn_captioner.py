@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -42,14 +41,7 @@ def test_the_decoder_is_causal():
 
 def test_it_learns_to_caption_scenes():
     made = scenes.scenes("train", 48)
-    pictures = (
-        torch.stack(
-            [torch.from_numpy(np.array(scenes.render(s, 64), dtype=np.uint8)) for s in made]
-        )
-        .permute(0, 3, 1, 2)
-        .float()
-        / 255
-    )
+    pictures = scenes.pictures(made)
     data = CaptionSet(pictures, [[s.caption()] for s in made])
     vocabulary = Vocabulary([c[0] for c in data.captions])
     model = Captioner(len(vocabulary), dim=64, length=24)

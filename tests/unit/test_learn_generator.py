@@ -24,14 +24,7 @@ def test_the_check_passes_the_scenes_own_pictures_and_fails_wrong_ones():
 
 def test_the_vae_reconstructs_samples_and_learns():
     made = scenes.scenes("train", 32)
-    pictures = (
-        torch.stack(
-            [torch.from_numpy(np.array(scenes.render(s, 64), dtype=np.uint8)) for s in made]
-        )
-        .permute(0, 3, 1, 2)
-        .float()
-        / 255
-    )
+    pictures = scenes.pictures(made)
     captions = [s.caption() for s in made]
     torch.manual_seed(0)
     model = SceneVae(dim=32, latent=8)

@@ -106,6 +106,15 @@ def render(scene: Scene, size: int = 64):
     return picture
 
 
+def pictures(made: list[Scene], size: int = 64):
+    """The scenes drawn, as one float tensor (N, 3, size, size) with values in [0, 1]."""
+    import numpy as np
+    import torch
+
+    rows = np.stack([np.asarray(render(s, size), dtype=np.uint8) for s in made])
+    return torch.from_numpy(rows).permute(0, 3, 1, 2).float() / 255
+
+
 @cache
 def _font(points: int):
     from PIL import ImageFont

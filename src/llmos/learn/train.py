@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.nn import functional
 
@@ -52,10 +51,7 @@ def scenes_vqa(split: str, count: int, size: int) -> Examples:
     """Every question of ``count`` scenes of ``split``."""
     made = scenes.scenes(split, count)
     answer_index = {answer: i for i, answer in enumerate(scenes.answers())}
-    pictures = torch.stack(
-        [torch.from_numpy(np.array(scenes.render(s, size), dtype=np.uint8)).permute(2, 0, 1)
-         for s in made]
-    ).float() / 255  # fmt: skip
+    pictures = scenes.pictures(made, size)
     picture, questions, answers = [], [], []
     for index, scene in enumerate(made):
         for question, answer in scene.questions():
