@@ -24,6 +24,7 @@ from torch.nn import functional
 
 from llmos.eval.metrics import CaptionScores, caption_scores, tokens
 from llmos.learn.encoders import ConvEncoder
+from llmos.learn.stopping import EarlyStopping
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIAL = ("<pad>", "<bos>", "<eos>", "<unk>")
@@ -136,7 +137,7 @@ def train_captioner(
     torch.manual_seed(seed)
     generator = np.random.default_rng(seed)
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
-    best, best_state, stale, ran = float("inf"), None, 0, 0
+    stopping, ran = EarlyStopping(model, patience, lower_is_better=True), 0
     for ran in range(1, epochs + 1):  # noqa: B007 (the count is returned)
         model.train()
         order = generator.permutation(len(train))
@@ -152,16 +153,9 @@ def train_captioner(
             texts = [references[0] for references in validation.captions]
             ids = vocabulary.encode(texts, model.length)
             held = float(_loss(model, validation.pictures, ids))
-        if held < best:
-            best, stale = held, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            stale += 1
-            if stale >= patience:
-                break
-    assert best_state is not None
-    model.load_state_dict(best_state)
-    return {"epochs": ran, "validation_loss": best}
+        if stopping.update(held):
+            break
+    return {"epochs": ran, "validation_loss": stopping.restore()}
 
 
 def _loss(model: Captioner, pictures: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:

@@ -19,6 +19,7 @@ from torch.nn import functional
 from llmos.capabilities.align.space import CONSE_DIM, IMAGE_DIM, TEXT_DIM
 from llmos.learn.fusion import FUSIONS
 from llmos.learn.lit import PairFeatures
+from llmos.learn.stopping import EarlyStopping
 from llmos.learn.types import Encoded
 
 
@@ -95,7 +96,7 @@ def train_classifier(
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
-    best, best_state, stale = -1.0, None, 0
+    stopping = EarlyStopping(model, patience)
     for _epoch in range(epochs):
         model.train()
         order = torch.randperm(len(train.labels), generator=generator)
@@ -107,17 +108,9 @@ def train_classifier(
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-        score = accuracy(model, validation)
-        if score > best:
-            best, stale = score, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            stale += 1
-            if stale >= patience:
-                break
-    assert best_state is not None
-    model.load_state_dict(best_state)
-    return best
+        if stopping.update(accuracy(model, validation)):
+            break
+    return stopping.restore()
 
 
 @torch.no_grad()

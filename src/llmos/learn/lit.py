@@ -32,6 +32,7 @@ from llmos.fusion.index.conse import image_vector
 from llmos.learn.features import FrozenFeatures, split_image_features
 from llmos.learn.objectives import ContrastiveLoss
 from llmos.learn.pairs import Pair
+from llmos.learn.stopping import EarlyStopping
 
 CHUNK = 64  # pictures read and encoded at a time
 
@@ -173,9 +174,9 @@ def train_lit(
     def validate() -> float:
         return scores(heads.space("validation", {}), validation)[0].mrr
 
-    best, best_step, stale = validate(), 0, 0
-    record = {"validation_mrr_at_start": best}
-    best_weights = [p.detach().clone() for p in heads.parameters()]
+    stopping = EarlyStopping(heads, settings.patience, start=validate())
+    record = {"validation_mrr_at_start": stopping.best}
+    best_step, stop = 0, False
     started = time.perf_counter()
     for step in range(1, settings.steps + 1):
         # distinct groups in a batch: no caption is another picture's false negative
@@ -193,22 +194,16 @@ def train_lit(
         if step % settings.evaluate_every == 0 or step == settings.steps:
             with torch.no_grad():
                 mrr = validate()
-            if mrr > best:
-                best, best_step, stale = mrr, step, 0
-                best_weights = [p.detach().clone() for p in heads.parameters()]
-            else:
-                stale += 1
+            stop = stopping.update(mrr)
+            best_step = step if stopping.improved else best_step
         if progress is not None:
             progress(step, settings.steps, loss.item(), mrr)
-        if stale >= settings.patience:
+        if stop:
             break
-    with torch.no_grad():
-        for parameter, weights in zip(heads.parameters(), best_weights, strict=True):
-            parameter.copy_(weights)
     record |= {
         "steps": step,
         "best_step": best_step,
-        "validation_mrr": best,
+        "validation_mrr": stopping.restore(),
         "seconds": round(time.perf_counter() - started, 1),
     }
     return heads, record
