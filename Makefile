@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/python bench/fusion_ablation.py
 	$(BIN)/python bench/captioning.py
 	$(BIN)/python bench/scene_generator.py
+	$(BIN)/python bench/pretraining.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -25,18 +25,12 @@ import torch
 from PIL import Image
 
 from llmos.learn import scenes
-from llmos.learn.generator import SceneVae, check, vae_loss
+from llmos.learn.config import GeneratorConfig
+from llmos.learn.generator_run import as_rgb, draw, fit, rates
 
 
-def as_rgb(batch: torch.Tensor) -> list[np.ndarray]:
-    return [(p.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8) for p in batch]
-
-
-def rates(drawn: list[np.ndarray], made: list[scenes.Scene]) -> str:
-    judged = [check(p, s) for p, s in zip(drawn, made, strict=True)]
-    colours = sum(j["colours"] for j in judged) / len(judged)
-    order = sum(j["order"] for j in judged) / len(judged)
-    return f"colours right {colours:.1%}, colours and order right {order:.1%}"
+def line(shares: dict[str, float]) -> str:
+    return f"colours right {shares['colours']:.1%}, colours and order right {shares['order']:.1%}"
 
 
 async def named_by_vision(drawn: list[np.ndarray], made: list[scenes.Scene]) -> float:
@@ -73,36 +67,24 @@ def main() -> None:
     parser.add_argument("--vision", type=int, default=40)
     parser.add_argument("--save", type=Path, default=None, help="write some drawings here")
     args = parser.parse_args()
-    torch.manual_seed(args.seed)
     torch.set_num_threads(2)
-    train = scenes.scenes("train", args.train)
-    seen, captions = scenes.pictures(train), [s.caption() for s in train]
-    model = SceneVae()
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    config = GeneratorConfig(
+        task="scene-vae", train_size=args.train, test_size=args.test, epochs=args.epochs,
+        seed=args.seed,
+    )  # fmt: skip
     started = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        order = torch.randperm(len(train))
-        total = 0.0
-        for first in range(0, len(order), 64):
-            batch = order[first : first + 64]
-            beta = min(1.0, epoch / 5)  # KL annealed in over five epochs
-            loss = vae_loss(model, seen[batch], [captions[i] for i in batch], beta)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(batch)
-        print(f"epoch {epoch}: loss {total / len(train):.1f}", flush=True)
+    model, losses = fit(config)
+    print(f"losses by epoch: {', '.join(f'{x:.1f}' for x in losses)}")
     print(f"trained in {time.perf_counter() - started:.0f} s on {args.train} scenes")
     test = scenes.scenes("test", args.test)
     asked = [s.caption() for s in test]
-    generator = torch.Generator().manual_seed(args.seed)
-    drawn = as_rgb(torch.cat([model.sample(asked[i : i + 100], generator)
-                              for i in range(0, len(asked), 100)]))  # fmt: skip
-    print(f"rendered scenes (the check's ceiling): {rates(as_rgb(scenes.pictures(test)), test)}")
-    print(f"drawn for the caption:                 {rates(drawn, test)}")
+    drawn = draw(model, asked, args.seed)
+    print(
+        f"rendered scenes (the check's ceiling): {line(rates(as_rgb(scenes.pictures(test)), test))}"
+    )
+    print(f"drawn for the caption:                 {line(rates(drawn, test))}")
     shifted = test[1:] + test[:1]  # each drawing judged against the next scene's caption
-    print(f"drawn for another caption:             {rates(drawn, shifted)}")
+    print(f"drawn for another caption:             {line(rates(drawn, shifted))}")
     if args.save:
         args.save.mkdir(parents=True, exist_ok=True)
         for i in range(12):

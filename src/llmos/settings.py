@@ -147,6 +147,11 @@ class Settings(BaseSettings):
         return self.home / "aligned"
 
     @property
+    def generators_dir(self) -> Path:
+        """Image generators ``llmos train`` made (``task = "scene-vae"``), served as models."""
+        return self.home / "generators"
+
+    @property
     def keep_alive_seconds(self) -> float | None:
         return parse_keep_alive(self.keep_alive)
 

@@ -64,6 +64,12 @@ def test_a_space_trained_by_llmos_train_is_served_by_v1_embeddings(tmp_path):
     home = tmp_path / "home"  # the tests' LLMOS_HOME
     space = load(home / "aligned" / "lit-test.npz")
     assert space.about["trained_on"] == "coco" and space.about["pairs"]["test"] >= 3
+    scored = subprocess.run(
+        [sys.executable, "-m", "llmos", "evaluate", str(home / "aligned" / "lit-test.npz")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert scored.returncode == 0, scored.stderr
+    assert "test lit-test text->image" in scored.stdout and "test ConSE" in scored.stdout
 
     with llmos_serve(home) as (base_url, _process):
         client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0)

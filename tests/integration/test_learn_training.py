@@ -33,6 +33,19 @@ def test_a_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):
         train(TrainConfig(**(TINY | {"dim": 32}), epochs=2, output=tmp_path / "parts"))
 
 
+def test_a_pretrained_run_resumes_without_pretraining_again(tmp_path):
+    pretrained = TINY | {"pretrain_epochs": 1, "pretrain_size": 40}
+    whole = train(TrainConfig(**pretrained, epochs=2, output=tmp_path / "whole"))
+    train(TrainConfig(**pretrained, epochs=1, output=tmp_path / "parts"))
+    resumed = train(TrainConfig(**pretrained, epochs=2, output=tmp_path / "parts"))
+    assert (whole.epochs, resumed.resumed_from) == (2, 1)
+    first = read_checkpoint(tmp_path / "whole" / "checkpoint.pt")["model"]
+    second = read_checkpoint(tmp_path / "parts" / "checkpoint.pt")["model"]
+    assert all(torch.equal(first[name], second[name]) for name in first)
+    saved = read_checkpoint(tmp_path / "whole" / "model.pt")["config"]
+    assert saved["pretrain_epochs"] == 1  # the model says how it was made
+
+
 def test_llmos_train_killed_mid_run_resumes_and_evaluates(tmp_path):
     config = tmp_path / "run.toml"
     settings = {**TINY, "train_size": 300, "epochs": 3, "output": str(tmp_path / "run")}

@@ -46,7 +46,9 @@ from llmos.storage.pictures import PictureStore
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
     """The llmos server. Pass a ``kernel`` to serve other models (tests pass fakes)."""
     settings = settings or Settings()
-    kernel = kernel or Kernel(settings, default_registry(settings.aligned_dir))
+    kernel = kernel or Kernel(
+        settings, default_registry(settings.aligned_dir, settings.generators_dir)
+    )
     stored_files = FileStore(kernel.database, settings.files_dir)
 
     @asynccontextmanager

@@ -22,22 +22,25 @@ def train(
     from llmos.errors import LlmosError
 
     try:
-        from llmos.learn.config import LitConfig, load_config
+        from llmos.learn.config import GeneratorConfig, LitConfig, load_config
         from llmos.learn.train import train as run
 
         settings = load_config(config, epochs=epochs, output=output)
         if isinstance(settings, LitConfig):
             _train_lit(settings)
             return
-        columns = (TextColumn("epoch {task.fields[epoch]}"), BarColumn(),
+        if isinstance(settings, GeneratorConfig):
+            _train_generator(settings)
+            return
+        columns = (TextColumn("{task.fields[stage]}"), BarColumn(),
                    TextColumn("loss {task.fields[loss]:.3f}  {task.fields[rate]:.0f} ex/s"),
                    TimeRemainingColumn())  # fmt: skip
         with Progress(*columns, console=errors, transient=True) as progress:
-            task = progress.add_task("train", total=None, epoch=0, loss=0.0, rate=0.0)
+            task = progress.add_task("train", total=None, stage="", loss=0.0, rate=0.0)
 
-            def show(epoch: int, step: int, steps: int, loss: float, rate: float) -> None:
+            def show(stage: str, step: int, steps: int, loss: float, rate: float) -> None:
                 progress.update(
-                    task, completed=step, total=steps, epoch=epoch, loss=loss, rate=rate
+                    task, completed=step, total=steps, stage=stage, loss=loss, rate=rate
                 )
 
             outcome = run(settings, progress=show)
@@ -87,18 +90,72 @@ def _train_lit(config) -> None:
     console.print(f"model: {outcome.path} (the server serves it after its next start)")
 
 
+def _train_generator(config) -> None:
+    """The scenes' VAE trained, scored on unseen captions, exported for the server."""
+    from llmos.cli.common import load_settings
+    from llmos.learn.generator_run import run_generator
+
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("loss {task.fields[loss]:.1f}"), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task("training", total=None, loss=0.0)
+
+        def show(stage: str, step: int, steps: int, loss: float) -> None:
+            progress.update(task, description=stage, completed=step, total=steps, loss=loss)
+
+        outcome = run_generator(config, load_settings().home, progress=show)
+    console.print(f"trained in {outcome.seconds:.0f} s; loss {outcome.losses[-1]:.1f}")
+    for what, rates in outcome.scores.items():
+        console.print(
+            f"test captions, {what}: colours right {rates['colours']:.1%}, "
+            f"colours and order right {rates['order']:.1%}"
+        )
+    console.print(
+        f"model: {outcome.path} (the server serves it after its next start, as "
+        f"/v1/images/generations model {outcome.path.stem!r})"
+    )
+
+
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="A model.pt written by `llmos train`.")],
+    model: Annotated[
+        Path, typer.Argument(help="A model `llmos train` wrote: model.pt, NAME.npz or NAME.pt2.")
+    ],
     split: Annotated[str, typer.Option(help="test or validation.")] = "test",
 ) -> None:
-    """Score a trained model on a held-out split."""
+    """Score a trained model on a held-out split: a VQA model's accuracy, a LiT space's
+    retrieval beside ConSE's, a generator's drawings of unseen captions."""
     from llmos.errors import LlmosError
 
     try:
-        from llmos.learn.train import evaluate as score
+        if model.suffix == ".npz":
+            _evaluate_space(model, split)
+        elif model.suffix == ".pt2":
+            from llmos.learn.generator_run import evaluate_file
 
-        result = score(model, split)
+            if split != "test":
+                raise typer.BadParameter("a generator is scored on the test captions only")
+            rates = evaluate_file(model)
+            console.print(
+                f"test captions: colours right {rates['colours']:.1%}, "
+                f"colours and order right {rates['order']:.1%}"
+            )
+        else:
+            from llmos.learn.train import evaluate as score
+
+            console.print(f"{split} accuracy {score(model, split):.3f}")
     except LlmosError as error:
         errors.print(f"[red]error:[/] {escape(error.message)}")
         raise typer.Exit(2) from None
-    console.print(f"{split} accuracy {result:.3f}")
+
+
+def _evaluate_space(model: Path, split: str) -> None:
+    import asyncio
+
+    from llmos.cli.common import load_settings
+    from llmos.learn.lit_run import evaluate_space
+
+    part = {"validation": "val"}.get(split, split)
+    lit, conse = asyncio.run(evaluate_space(model, load_settings(), part))
+    for name, (forward, backward) in ((model.stem, lit), ("ConSE", conse)):
+        console.print(f"{split} {name} text->image {forward.line()}")
+        console.print(f"{split} {name} image->text {backward.line()}")

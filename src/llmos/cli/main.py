@@ -22,6 +22,7 @@ from llmos.cli.common import (
     load_settings,
     or_exit,
 )
+from llmos.cli.mcp import mcp
 
 app = typer.Typer(
     name="llmos",
@@ -46,6 +47,7 @@ app.command("index")(search.index)
 app.command("search")(search.search)
 app.command("train")(learn.train)
 app.command("evaluate")(learn.evaluate)
+app.command("mcp")(mcp)
 app.add_typer(evaluate.app, name="eval")
 
 
@@ -116,7 +118,11 @@ def models(as_json: JsonOption = False) -> None:
 
     rows = []
     settings = load_settings()
-    for spec in default_registry(settings.aligned_dir).with_parallel(settings.chat_slots).models:
+    for spec in (
+        default_registry(settings.aligned_dir, settings.generators_dir)
+        .with_parallel(settings.chat_slots)
+        .models
+    ):
         try:
             installed = version(spec.package) if spec.package else "built in"
         except PackageNotFoundError:
@@ -191,7 +197,11 @@ def doctor(as_json: JsonOption = False) -> None:
     settings = load_settings()
     machine = check_machine(settings.home)
     checks = []
-    specs = default_registry(settings.aligned_dir).with_parallel(settings.chat_slots).models
+    specs = (
+        default_registry(settings.aligned_dir, settings.generators_dir)
+        .with_parallel(settings.chat_slots)
+        .models
+    )
     with console.status("checking models…") as status:
         for index, spec in enumerate(specs, start=1):
             status.update(f"loading {spec.name} ({index}/{len(specs)})…")

@@ -13,17 +13,18 @@ import calendar
 import datetime
 import math
 import re
+import secrets
 from functools import partial
 from typing import Any
 
 from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.imagegen import icons as icon_sets
+from llmos.capabilities.imagegen import learned, templates
 from llmos.capabilities.imagegen import requests as asks
-from llmos.capabilities.imagegen import templates
 from llmos.capabilities.imagegen.scene import PROPS, Scene, SceneObject, compose
 from llmos.capabilities.imagegen.svg import draw
 from llmos.capabilities.imagegen.types import MAX_PICTURES, MAX_PROMPT_CHARS, Picture
-from llmos.errors import InvalidRequest
+from llmos.errors import InvalidRequest, NotFound
 from llmos.kernel import Kernel
 
 Drawing = tuple[str, tuple[str, ...], tuple[str, ...]]  # (svg, drawn, not drawn)
@@ -57,8 +58,15 @@ class Composer:
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
 
-    async def imagine(self, prompt: str, *, n: int = 1, size: int = 512) -> list[Picture]:
-        """``n`` pictures for ``prompt`` on a ``size`` square."""
+    def generators(self) -> list[str]:
+        """The image generators you trained (``llmos train``) that the kernel serves."""
+        return [s.name for s in self.kernel.registry.models if s.capability == learned.NAME]
+
+    async def imagine(
+        self, prompt: str, *, n: int = 1, size: int = 512, model: str | None = None
+    ) -> list[Picture]:
+        """``n`` pictures for ``prompt`` on a ``size`` square, by the composer or, when
+        ``model`` names one, by a generator you trained."""
         prompt = prompt.strip()
         if not prompt:
             raise InvalidRequest("'prompt' is empty; say what to draw.")
@@ -66,6 +74,8 @@ class Composer:
             raise InvalidRequest(f"'prompt' is over {MAX_PROMPT_CHARS} characters.")
         if not 1 <= n <= MAX_PICTURES:
             raise InvalidRequest(f"'n' must be 1-{MAX_PICTURES}.")
+        if model is not None and model in self.generators():
+            return await self._generated(prompt, model, n, size)
         kind = asks.kind_of(prompt)
         if kind in CHARTS:
             drawings = await self._chart(prompt, kind, size, n)
@@ -204,6 +214,21 @@ class Composer:
                 "scenes of everyday things (animals, food, vehicles, plants, weather, objects)."
             )
         return drawings
+
+    async def _generated(self, prompt: str, name: str, n: int, size: int) -> list[Picture]:
+        spec = self.kernel.registry.model(name, capability=learned.NAME)
+        try:
+            generator = await self.kernel.compute(learned.read, spec.path)
+        except ValueError as error:  # deleted or overwritten since the server started
+            raise NotFound(f"{error}; train it again and restart the server.") from None
+        caption = generator.caption_of(prompt)  # before any model: outside its world is a 400
+        seed = secrets.randbits(31)
+        drawn = await self.kernel.run(spec, lambda model, _stop: model.draw(caption, n, seed))
+        return [
+            Picture(await self.kernel.compute(learned.png_of, rgb, size), "", "generated picture",
+                    (f"{name}'s drawing of {caption!r}",), ())
+            for rgb in drawn
+        ]  # fmt: skip
 
     async def _chat(self, request: dict[str, Any]) -> str:
         spec = self.kernel.registry.resolve("chat", None)

@@ -63,10 +63,14 @@ class Registry:
         return self.model(name, capability=capability)
 
 
-def default_registry(aligned_dir: Path | None = None) -> Registry:
-    """Every capability that ships with llmos, and the picture-text spaces trained into
-    ``aligned_dir`` (``Settings.aligned_dir``)."""
+def default_registry(
+    aligned_dir: Path | None = None, generators_dir: Path | None = None
+) -> Registry:
+    """Every capability that ships with llmos, the picture-text spaces trained into
+    ``aligned_dir`` (``Settings.aligned_dir``) and the image generators trained into
+    ``generators_dir`` (``Settings.generators_dir``)."""
     from llmos.capabilities import align, chat, embed, speak, transcribe, translate, vision
+    from llmos.capabilities.imagegen import learned
 
     shipped = [
         chat.CAPABILITY,
@@ -77,5 +81,7 @@ def default_registry(aligned_dir: Path | None = None) -> Registry:
         *translate.CAPABILITIES,
     ]
     names = {spec.name for capability in shipped for spec in capability.models}
-    trained = align.capability(aligned_dir, names) if aligned_dir is not None else None
-    return Registry([*shipped, *([trained] if trained else [])])
+    spaces = align.capability(aligned_dir, names) if aligned_dir is not None else None
+    names |= {spec.name for spec in spaces.models} if spaces else set()
+    drawing = learned.capability(generators_dir, names) if generators_dir is not None else None
+    return Registry([*shipped, *(c for c in (spaces, drawing) if c)])

@@ -10,6 +10,8 @@
     seed = 0
     patience = 3               # epochs without a better validation score before stopping
     train_size = 3000          # scenes in the training split
+    pretrain_epochs = 0        # > 0: each encoder pre-trained alone first (learn/pretrain.py)
+    pretrain_size = 3000       # unlabelled training scenes for that
     output = "runs/scenes"     # checkpoints and the final model go here
 
 A locked-image alignment (LiT) run over the frozen models llmos serves has its own keys:
@@ -22,6 +24,13 @@ A locked-image alignment (LiT) run over the frozen models llmos serves has its o
     start = "conse"            # or "random"
     steps = 400
     anchor = 0.01
+
+The text-conditional generator of the scenes (a conditional VAE, served as an image model):
+
+    task = "scene-vae"
+    name = "scene-vae"         # the model llmos serves (HOME/generators/NAME.pt2)
+    train_size = 5000
+    epochs = 15
 
 An unknown key or a wrong value is an error that names it: a typo must not train for an hour
 with a default.
@@ -59,6 +68,8 @@ class TrainConfig(BaseModel):
     seed: int = 0
     patience: int = Field(3, ge=1)
     train_size: int = Field(3000, ge=1, le=1_000_000)
+    pretrain_epochs: int = Field(0, ge=0, le=1000, description="unimodal pre-training first")
+    pretrain_size: int = Field(3000, ge=1, le=1_000_000)
     validation_size: int = Field(500, ge=1, le=100_000)
     test_size: int = Field(1000, ge=1, le=100_000)
     output: Path = Path("runs/scenes")
@@ -107,7 +118,25 @@ class LitConfig(BaseModel):
         return self
 
 
-def load_config(path: Path, **overrides: object) -> TrainConfig | LitConfig:
+class GeneratorConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: Literal["scene-vae"]
+    name: str = Field("scene-vae", pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    train_size: int = Field(5000, ge=1, le=1_000_000)
+    test_size: int = Field(500, ge=1, le=100_000, description="unseen captions it is scored on")
+    epochs: int = Field(15, ge=1, le=1000)
+    batch_size: int = Field(64, ge=1, le=4096)
+    learning_rate: float = Field(0.001, gt=0, le=1)
+    warm_up: int = Field(5, ge=1, description="epochs over which the KL term's weight grows to 1")
+    seed: int = 0
+    output: Path | None = Field(None, description="a folder for the model; default HOME/generators")
+
+
+Config = TrainConfig | LitConfig | GeneratorConfig
+
+
+def load_config(path: Path, **overrides: object) -> Config:
     """The config in the TOML file ``path``, with ``overrides`` on top."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -118,10 +147,12 @@ def load_config(path: Path, **overrides: object) -> TrainConfig | LitConfig:
     return config_of(data | {k: v for k, v in overrides.items() if v is not None}, str(path))
 
 
-def config_of(data: dict, where: str = "the config") -> TrainConfig | LitConfig:
+def config_of(data: dict, where: str = "the config") -> Config:
     try:
         if data.get("task") == "lit":
             return LitConfig(**data)
+        if data.get("task") == "scene-vae":
+            return GeneratorConfig(**data)
         return TrainConfig(**data)
     except ValidationError as error:
         problems = "; ".join(

@@ -52,7 +52,10 @@ def pairs_of(config: LitConfig, split: str) -> list[Pair]:
 
 
 async def features(
-    config: LitConfig, settings: Settings, stage: Stage | None = None
+    config: LitConfig,
+    settings: Settings,
+    stage: Stage | None = None,
+    splits: tuple[str, ...] = ("train", "val", "test"),
 ) -> dict[str, PairFeatures]:
     """Each split's frozen features (cached: a second run takes seconds)."""
     kernel = Kernel(settings, default_registry())
@@ -61,7 +64,7 @@ async def features(
         frozen = FrozenFeatures(kernel, settings.home / "features")
         classes = await ClassVectors(kernel, settings.models_dir).get()
         found = {}
-        for split in ("train", "val", "test"):
+        for split in splits:
             pairs = await asyncio.to_thread(pairs_of, config, split)
             if len(pairs) < 2:
                 raise InvalidRequest(f"the {split} split has {len(pairs)} pairs; it needs two")
@@ -100,6 +103,28 @@ async def run_lit(
     space = heads.space(config.model_name, about)
     path = space.save(config.output or settings.aligned_dir)
     return LitOutcome(path, about["pairs"], record, lit, conse)
+
+
+async def evaluate_space(
+    path: Path, settings: Settings, split: str = "test", stage: Stage | None = None
+) -> tuple[tuple[RetrievalScores, RetrievalScores], tuple[RetrievalScores, RetrievalScores]]:
+    """A served space's scores on ``split`` of the data it was trained on, beside ConSE's on
+    the same pairs: (text -> image, image -> text) each."""
+    from llmos.capabilities.align import load
+    from llmos.learn.config import config_of
+
+    if split not in ("test", "val"):
+        raise InvalidRequest(f"split must be 'test' or 'val', not {split!r}")
+    try:
+        space = await asyncio.to_thread(load, path)
+    except ValueError as error:
+        raise InvalidRequest(str(error)) from None
+    config = config_of(space.about.get("config") or {}, str(path))
+    if not isinstance(config, LitConfig):
+        raise InvalidRequest(f"{path} holds no LiT config to find its data by")
+    data = await features(config, settings, stage, splits=(split,))
+    conse = LitHeads(384, "conse").space("conse", {})
+    return scores(space, data[split]), scores(conse, data[split])
 
 
 def _plain(both: tuple[RetrievalScores, RetrievalScores]) -> dict:

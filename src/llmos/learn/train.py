@@ -1,5 +1,7 @@
 """Training with checkpoints: deterministic, resumable, stopped early on the validation split.
 
+With ``pretrain_epochs``, the image and text encoders are first pre-trained each alone on
+unlabelled scenes (``learn/pretrain.py``), then the whole model is fine-tuned on the questions.
 After every epoch the whole state (weights, optimiser, epoch, best score, the random
 generators, the config) is written atomically to ``output/checkpoint.pt``; the best model so
 far, with its config, to ``output/model.pt``. A run started again with the same config resumes
@@ -22,6 +24,7 @@ from llmos.errors import InvalidRequest
 from llmos.learn import scenes
 from llmos.learn.config import TrainConfig, config_of
 from llmos.learn.encoders import ByteTokenizer
+from llmos.learn.pretrain import pretrain
 from llmos.learn.vqa import QUESTION_BYTES, VqaModel
 
 
@@ -30,7 +33,7 @@ def _length_of(config: TrainConfig) -> dict:
     return {"epochs": config.epochs, "patience": config.patience, "output": config.output}
 
 
-Progress = Callable[[int, int, int, float, float], None]  # epoch, step, steps, loss, examples/s
+Progress = Callable[[str, int, int, float, float], None]  # stage, step, steps, loss, examples/s
 
 
 @dataclass
@@ -96,6 +99,8 @@ def train(config: TrainConfig, *, progress: Progress | None = None) -> Outcome:
         torch.set_rng_state(saved["rng"])
         state = saved["state"]
         resumed = state["epoch"]
+    elif config.pretrain_epochs:  # a resumed run has its pre-trained weights in the checkpoint
+        pretrain(model.image, model.text, config, progress)
     while state["epoch"] < config.epochs and state["stale"] < config.patience:
         epoch = state["epoch"] + 1
         _epoch(model, optimiser, train_set, config, epoch, progress)
@@ -130,7 +135,8 @@ def _epoch(model, optimiser, data: Examples, config: TrainConfig, epoch: int, pr
         optimiser.step()
         if progress is not None:
             seen = (step + 1) * config.batch_size
-            progress(epoch, step + 1, steps, loss.item(), seen / (time.perf_counter() - started))
+            rate = seen / (time.perf_counter() - started)
+            progress(f"epoch {epoch}", step + 1, steps, loss.item(), rate)
 
 
 @torch.no_grad()

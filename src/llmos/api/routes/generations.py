@@ -38,7 +38,11 @@ class GenerationRequest(BaseModel):
     prompt: str = Field(
         max_length=MAX_PROMPT_CHARS, description="What to draw (English or Chinese)."
     )
-    model: str | None = Field(None, description=f"{MODEL}; OpenAI's image model names map to it.")
+    model: str | None = Field(
+        None,
+        description=f"{MODEL} (OpenAI's image model names map to it), or a generator you "
+        "trained with llmos train (it draws only prompts of its own small world).",
+    )
     n: int = Field(1, ge=1, le=MAX_PICTURES)
     size: str = Field("512x512", description=f"One of {', '.join(SIZES)}.")
     response_format: Literal["b64_json", "url"] = "b64_json"
@@ -53,11 +57,14 @@ class GeneratedImage(BaseModel):
 class Composition(BaseModel):
     kind: str = Field(
         description="bar chart, line chart, pie chart, clock, calendar, diagram, timeline, "
-        "flag or scene."
+        "flag, scene, or generated picture (a trained generator's)."
     )
     drawn: list[str]
     not_drawn: list[str]
-    svg: list[str] = Field(description="Each picture's sanitised SVG, which the PNG renders.")
+    svg: list[str] = Field(
+        description="Each picture's sanitised SVG, which the PNG renders; empty for a "
+        "generated picture (no SVG behind it)."
+    )
 
 
 class GenerationResponse(BaseModel):
@@ -75,16 +82,18 @@ async def create_image(
     pictures: PictureStore = Depends(get_pictures),
 ) -> GenerationResponse:
     """Pictures drawn by code: charts, clocks, calendars, diagrams, timelines and flags from
-    the prompt's parameters, scenes composed from icons. Not a diffusion model;
-    ``revised_prompt`` says what was drawn."""
-    if body.model is not None and body.model not in OPENAI_MODELS:
+    the prompt's parameters, scenes composed from icons; or by a generator you trained. Not a
+    diffusion model; ``revised_prompt`` says what was drawn."""
+    generators = composer.generators()
+    if body.model is not None and body.model not in OPENAI_MODELS | set(generators):
+        known = ", ".join([MODEL, *generators])
         raise InvalidRequest(
-            f"model {body.model!r} is unknown; use {MODEL}.", code="model_not_found"
+            f"model {body.model!r} is unknown; use {known}.", code="model_not_found"
         )
     if body.size not in SIZES:
         raise InvalidRequest(f"size {body.size!r} is not supported; use one of {', '.join(SIZES)}.")
     drawn = await unless_disconnected(
-        request, composer.imagine(body.prompt, n=body.n, size=SIZES[body.size])
+        request, composer.imagine(body.prompt, n=body.n, size=SIZES[body.size], model=body.model)
     )
     data = []
     for picture in drawn:
@@ -105,7 +114,7 @@ async def create_image(
             kind=first.kind,
             drawn=list(first.drawn),
             not_drawn=list(first.not_drawn),
-            svg=[picture.svg for picture in drawn],
+            svg=[picture.svg for picture in drawn if picture.svg],
         ),
     )
 
