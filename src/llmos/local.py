@@ -3,7 +3,8 @@ with no socket and no second process (``llmos mcp`` uses it; so can a script).
 
 Same methods, same answers, same errors as :class:`~llmos.sdk.LlmosClient` against a server:
 the requests go through the whole app (validation, kernel, scheduler) in memory. Models load
-in this process, on first use, within its memory budget.
+in this process, on first use, within its memory budget. Use it in a ``with`` block (or call
+``close``): it owns a kernel and the thread the app runs in.
 """
 
 from __future__ import annotations

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         "60%",
         description="Memory that loaded models may use: a share of RAM ('60%') or a size ('8GiB').",
     )
+    planner: Literal["model", "rules"] = Field(
+        "model",
+        description="How llmos-assistant chooses tools: the chat model's schema-constrained "
+        "plan (checked; the rules route when it is invalid), or the rules alone.",
+    )
     chat_slots: int = Field(
         4,
         ge=1,

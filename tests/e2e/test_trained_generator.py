@@ -45,7 +45,7 @@ def test_a_generator_trained_by_llmos_train_draws_through_the_images_api(tmp_pat
         client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0)
         assert "vae-test" in {model.id for model in client.models.list()}
         result = client.images.generate(
-            model="vae-test", prompt="A small red circle left of a large Blue square", n=2,
+            model="vae-test", prompt="A small red circle left of a large Blue square.", n=2,
             size="256x256",
         )  # fmt: skip
         assert len(result.data) == 2
@@ -53,6 +53,11 @@ def test_a_generator_trained_by_llmos_train_draws_through_the_images_api(tmp_pat
             picture = Image.open(io.BytesIO(base64.b64decode(image.b64_json)))
             assert picture.size == (256, 256) and picture.mode == "RGB"
             assert "a small red circle left of a large blue square." in image.revised_prompt
+        one = client.images.generate(  # the default n=1, in the server's capitals and periods
+            model="vae-test", prompt="a large green triangle left of a small red square the "
+            "word red is written",
+        )  # fmt: skip
+        assert "the word RED is written." in one.data[0].revised_prompt
         with pytest.raises(openai.BadRequestError, match="draws only the small world"):
             client.images.generate(model="vae-test", prompt="a cat on a sofa")
         with pytest.raises(openai.BadRequestError, match="vae-test"):  # the known names

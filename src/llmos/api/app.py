@@ -31,6 +31,9 @@ from llmos.api.routes import (
     translate,
     video,
 )
+from llmos.assistant.builtin import Services, builtin_tools
+from llmos.assistant.loop import Assistant
+from llmos.assistant.tools import ToolBox
 from llmos.fusion.aligned import Aligned
 from llmos.fusion.imagegen import Composer
 from llmos.fusion.index.conse import ClassVectors
@@ -41,6 +44,7 @@ from llmos.kernel import Kernel, default_registry
 from llmos.settings import Settings
 from llmos.storage import ConversationStore, FileStore
 from llmos.storage.pictures import PictureStore
+from llmos.storage.traces import TraceStore
 
 
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
@@ -88,6 +92,11 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         classes=classes,
         aligned=app.state.aligned,
     )
+    services = Services(app.state.translator, app.state.index)
+    app.state.assistant = Assistant(
+        kernel, app.state.translator, ToolBox(builtin_tools(services)), planner=settings.planner
+    )
+    app.state.traces = TraceStore(kernel.database)
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)

@@ -28,7 +28,7 @@ MAX_TOKENS = 2**31 - 1  # llama.cpp counts tokens in a 32-bit int
 PART_TYPES = {
     "system": ("text",),
     "developer": ("text",),
-    "user": ("text", "image_url", "file"),
+    "user": ("text", "image_url", "file", "input_audio"),  # input_audio: llmos-assistant only
     "assistant": ("text",),
     "tool": ("text",),
 }
@@ -102,6 +102,10 @@ def _check_part(part: Any, where: str, allowed: tuple[str, ...], role: str) -> N
     )
     if kind == "file" and not has_file:
         raise ValueError(f"{where}.file needs a 'file_id' or 'file_data' string.")
+    if kind == "input_audio" and not (
+        isinstance(field, dict) and isinstance(field.get("data"), str)
+    ):
+        raise ValueError(f"{where}.input_audio needs 'data' (base64) and 'format' (wav or mp3).")
 
 
 class StreamOptions(BaseModel):

@@ -38,7 +38,7 @@ class ModelSpec:
     licence: str = ""
     parallel: int = 1  # calls that may run at once, sharing ``threads`` (llama.cpp's slots)
     slot_bytes: int = 0  # memory each parallel slot adds (its KV cache); 0: not parallel
-    path: Path | None = None  # the file, for a model you trained (``llmos train``)
+    card: object = None  # a model you trained: what its file says of it (read once, at start)
 
     def with_parallel(self, slots: int, *, budget_bytes: int | None = None) -> ModelSpec:
         """This model serving ``slots`` calls at once, its memory estimate counting each slot's

@@ -103,17 +103,21 @@ def _train_generator(config) -> None:
         def show(stage: str, step: int, steps: int, loss: float) -> None:
             progress.update(task, description=stage, completed=step, total=steps, loss=loss)
 
-        outcome = run_generator(config, load_settings().home, progress=show)
+        settings = load_settings()
+        outcome = run_generator(config, settings.home, progress=show)
     console.print(f"trained in {outcome.seconds:.0f} s; loss {outcome.losses[-1]:.1f}")
     for what, rates in outcome.scores.items():
         console.print(
             f"test captions, {what}: colours right {rates['colours']:.1%}, "
             f"colours and order right {rates['order']:.1%}"
         )
+    served = outcome.path.parent == settings.generators_dir
     console.print(
-        f"model: {outcome.path} (the server serves it after its next start, as "
-        f"/v1/images/generations model {outcome.path.stem!r})"
-    )
+        f"model: {outcome.path} "
+        + (f"(the server serves it after its next start, as /v1/images/generations model "
+           f"{outcome.path.stem!r})" if served else
+           f"(copy it into {settings.generators_dir} for the server to serve it)")
+    )  # fmt: skip
 
 
 def evaluate(

@@ -22,8 +22,9 @@ def mcp(
     to an MCP client over stdio, e.g. ``{"command": "llmos", "args": ["mcp"]}``."""
     try:
         import anyio
+        import mcp as _sdk  # noqa: F401  (the extra: refuse now, before loading anything)
 
-        from llmos.mcp.server import serve
+        from llmos.mcp.server import TIMEOUT_SECONDS, serve
     except ImportError:
         errors.print("[red]error:[/] llmos mcp needs the MCP SDK: pip install 'llmos[mcp]'")
         raise typer.Exit(2) from None
@@ -31,10 +32,11 @@ def mcp(
     if url:
         from llmos.sdk import LlmosClient
 
-        client = LlmosClient(url, api_key=api_key)
+        client = LlmosClient(url, api_key=api_key, read_timeout=TIMEOUT_SECONDS)
     else:
         from llmos.local import LocalClient
 
-        client = LocalClient(load_settings(), api_key=api_key)
+        settings = load_settings()
+        client = LocalClient(settings, api_key=api_key or next(iter(settings.api_keys), None))
     with client:
         anyio.run(serve, client)

@@ -67,14 +67,14 @@ class Attachments:
                 elif kind == "image_url":
                     images += 1
                     name = f"image {images}"
-                    texts.append(await self._image(await self._url_bytes(part, name), name))
+                    texts.append(await self._image(await self.url_bytes(part, name), name))
                 elif kind == "file":
-                    data, name = await self._file_bytes(part)
+                    data, name = await self.file_bytes(part)
                     if looks_like_image(data):
                         images += 1
                         texts.append(await self._image(data, name))
                     else:
-                        texts.append(await self._document(data, name))
+                        texts.append(await self.document(data, name))
                 else:
                     raise InvalidRequest(
                         f"Content parts of type {kind!r} are not supported; send 'text', "
@@ -91,7 +91,7 @@ class Attachments:
             f"[{name[0].upper()}{name[1:]}, as llmos's image experts saw it: {facts_text(facts)}]"
         )
 
-    async def _document(self, data: bytes, name: str) -> str:
+    async def document(self, data: bytes, name: str) -> str:
         if is_pdf(data):
             document = await self.vision.read_pdf(
                 data, name, pages=None, min_score=0.5, max_chars=MAX_DOCUMENT_CHARS
@@ -106,7 +106,7 @@ class Attachments:
                 f"{name} is not an image, a PDF or UTF-8 text, so llmos cannot read it."
             ) from None
 
-    async def _file_bytes(self, part: Json) -> tuple[bytes, str]:
+    async def file_bytes(self, part: Json) -> tuple[bytes, str]:
         field = part.get("file")
         if not isinstance(field, dict):
             raise InvalidRequest("A 'file' part needs {'file': {'file_id': ...}} or 'file_data'.")
@@ -124,7 +124,7 @@ class Attachments:
             return content, name
         raise InvalidRequest("A 'file' part needs a 'file_id' (from /v1/files) or 'file_data'.")
 
-    async def _url_bytes(self, part: Json, name: str) -> bytes:
+    async def url_bytes(self, part: Json, name: str) -> bytes:
         field = part.get("image_url")
         url = field.get("url") if isinstance(field, dict) else field
         if not isinstance(url, str) or not url:

@@ -24,7 +24,7 @@ from llmos.capabilities.imagegen import requests as asks
 from llmos.capabilities.imagegen.scene import PROPS, Scene, SceneObject, compose
 from llmos.capabilities.imagegen.svg import draw
 from llmos.capabilities.imagegen.types import MAX_PICTURES, MAX_PROMPT_CHARS, Picture
-from llmos.errors import InvalidRequest, NotFound
+from llmos.errors import InvalidRequest
 from llmos.kernel import Kernel
 
 Drawing = tuple[str, tuple[str, ...], tuple[str, ...]]  # (svg, drawn, not drawn)
@@ -217,11 +217,8 @@ class Composer:
 
     async def _generated(self, prompt: str, name: str, n: int, size: int) -> list[Picture]:
         spec = self.kernel.registry.model(name, capability=learned.NAME)
-        try:
-            generator = await self.kernel.compute(learned.read, spec.path)
-        except ValueError as error:  # deleted or overwritten since the server started
-            raise NotFound(f"{error}; train it again and restart the server.") from None
-        caption = generator.caption_of(prompt)  # before any model: outside its world is a 400
+        assert isinstance(spec.card, learned.Generator)
+        caption = spec.card.caption_of(prompt)  # before any model: outside its world is a 400
         seed = secrets.randbits(31)
         drawn = await self.kernel.run(spec, lambda model, _stop: model.draw(caption, n, seed))
         return [

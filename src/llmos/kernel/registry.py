@@ -71,6 +71,7 @@ def default_registry(
     ``generators_dir`` (``Settings.generators_dir``)."""
     from llmos.capabilities import align, chat, embed, speak, transcribe, translate, vision
     from llmos.capabilities.imagegen import learned
+    from llmos.capabilities.imagegen.types import COMPOSER_NAMES
 
     shipped = [
         chat.CAPABILITY,
@@ -83,5 +84,6 @@ def default_registry(
     names = {spec.name for capability in shipped for spec in capability.models}
     spaces = align.capability(aligned_dir, names) if aligned_dir is not None else None
     names |= {spec.name for spec in spaces.models} if spaces else set()
+    names |= COMPOSER_NAMES  # a generator must not take the composer's names
     drawing = learned.capability(generators_dir, names) if generators_dir is not None else None
     return Registry([*shipped, *(c for c in (spaces, drawing) if c)])

@@ -128,18 +128,24 @@ def evaluate_file(path: Path, count: int = 500, seed: int = 0) -> dict[str, floa
 
 
 def grammar() -> dict:
-    """The prompts the generator can draw: its words (lower-case -> as in its captions) and a
-    pattern their canonical form must match."""
-    words = {w.lower(): w for w in scenes.WORDS}
-    for word in ("a", "left", "of", "the", "word", "is", "written", "."):
-        words[word] = word
+    """The prompts the generator can draw, for serving to check a prompt against: its words
+    (lower-case -> as in its captions; ``named`` for the word after "the word", written in
+    capitals), where a sentence starts (a period goes before it), and the pattern a caption
+    must then match."""
+    words = {w: w for w in ("a", "left", "of", "the", "word", "is", "written")}
     for word in (*scenes.SIZES, *scenes.COLOURS, *scenes.SHAPES):
         words[word] = word
     thing = (f"a ({'|'.join(scenes.SIZES)}) ({'|'.join(scenes.COLOURS)}) "
              f"({'|'.join(scenes.SHAPES)})")  # fmt: skip
-    pattern = (rf"{thing}( left of {thing}){{0,2}}\.?"
-               rf"( the word ({'|'.join(scenes.WORDS)}) is written\.?)?")  # fmt: skip
-    return {"words": words, "pattern": pattern, "example": scenes.scene(7).caption()}
+    pattern = (rf"{thing}( left of {thing}){{1,2}}\."
+               rf"( the word ({'|'.join(scenes.WORDS)}) is written\.)?")  # fmt: skip
+    return {
+        "words": words,
+        "named": {"after": "word", "words": {w.lower(): w for w in scenes.WORDS}},
+        "sentences": ["the word"],
+        "pattern": pattern,
+        "example": scenes.scene(7).caption(),
+    }
 
 
 def export(model: SceneVae, path: Path, about: dict) -> Path:

@@ -8,7 +8,9 @@ running. Tools take local file paths for pictures and audio, as they are on this
 
 Arguments are checked against each tool's JSON schema before anything runs; a failure (a bad
 argument, a missing file, llmos's own 4xx) comes back as a tool error with llmos's message,
-never as a crash of the server; every call has a time limit.
+never as a crash of the server. A call gets an answer within ``TIMEOUT_SECONDS``: through a
+server, a call given up is cancelled there; in this process, the work it started finishes
+in the background (the kernel cannot be interrupted from here) and later calls wait for it.
 """
 
 from __future__ import annotations
@@ -174,6 +176,9 @@ async def call(client: LlmosClient, name: str, arguments: Json | None, timeout: 
         return failed(f"{name} took over {timeout:.0f} s and was abandoned")
     except (ApiError, ServerUnreachable, ValueError, OSError) as error:
         return failed(str(getattr(error, "message", error)))
+    except Exception as error:  # an answer of another shape: the tool failed, the server lives
+        log.exception("tool %s failed", name)
+        return failed(f"{name} failed: {type(error).__name__}: {error}")
     return types.CallToolResult(content=content)
 
 

@@ -54,11 +54,17 @@ _RESIDENT_FIELDS = tuple(field.name for field in fields(ResidentModel))
 
 class LlmosClient:
     def __init__(
-        self, base_url: str = "http://127.0.0.1:8000", *, api_key: str | None = None
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        api_key: str | None = None,
+        read_timeout: float | None = None,
     ) -> None:
+        """``read_timeout``: seconds to wait for an answer; None (loading a model can take a
+        while on two cores) waits as long as it takes. A request given up is cancelled on the
+        server too."""
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        # loading a model can take a while on two cores: no read timeout
-        timeout = httpx.Timeout(10.0, read=None)
+        timeout = httpx.Timeout(10.0, read=read_timeout)
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 

@@ -66,6 +66,16 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX files_by_created_at ON files (created_at);
     """,
+    """
+    CREATE TABLE assistant_traces (
+        id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        model TEXT NOT NULL,
+        planner TEXT NOT NULL,
+        steps TEXT NOT NULL
+    );
+    CREATE INDEX assistant_traces_by_created_at ON assistant_traces (created_at);
+    """,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,9 +14,11 @@ from llmos.api.chat_requests import ChatRequest, CompletionRequest, Message, Sam
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.streaming import stream_job
+from llmos.assistant.loop import MODEL_ID as ASSISTANT
 from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
 from llmos.capabilities.chat.service import OnChunk
+from llmos.errors import InvalidRequest
 from llmos.fusion.attachments import Attachments, has_attachments
 from llmos.kernel import Kernel
 from llmos.kernel.models import KeepAlive
@@ -32,20 +35,78 @@ async def create_chat_completion(
 ):
     """OpenAI chat. ``image_url`` parts (data URIs) and ``file`` parts (a ``file_id`` from
     ``/v1/files`` or inline ``file_data``) are given to the model as text: an image as the facts
-    llmos's image experts found, a PDF as its pages' text, a text file as it is."""
-    if has_attachments(m.content for m in body.messages):
-        settings = request.app.state.settings
-        attachments = Attachments(
-            request.app.state.vision,
-            request.app.state.files,
-            allowed_hosts=settings.image_url_hosts,
-            max_bytes=int(settings.max_upload_mb * 1_000_000),
+    llmos's image experts found, a PDF as its pages' text, a text file as it is. The model
+    ``llmos-assistant`` also takes ``input_audio`` parts, plans, uses tools, and returns its
+    trace in ``llmos``."""
+    if body.model == ASSISTANT:
+        return await _assist(body, request, kernel)
+    if any(_has_audio(m.content) for m in body.messages):
+        raise InvalidRequest(
+            f"'input_audio' parts are understood by the model {ASSISTANT!r}; for another model, "
+            "transcribe the audio first (POST /v1/audio/transcriptions)."
         )
+    if has_attachments(m.content for m in body.messages):
+        attachments = _attachments(request)
         described = await unless_disconnected(
             request, attachments.as_text([m.model_dump(exclude_none=True) for m in body.messages])
         )
         body = body.model_copy(update={"messages": [Message(**m) for m in described]})
     return await _serve(body, request, kernel, chat_completion)
+
+
+def _attachments(request: Request) -> Attachments:
+    settings = request.app.state.settings
+    return Attachments(
+        request.app.state.vision,
+        request.app.state.files,
+        allowed_hosts=settings.image_url_hosts,
+        max_bytes=int(settings.max_upload_mb * 1_000_000),
+    )
+
+
+def _has_audio(content: Any) -> bool:
+    return isinstance(content, list) and any(
+        isinstance(p, dict) and p.get("type") == "input_audio" for p in content
+    )
+
+
+async def _assist(body: ChatRequest, request: Request, kernel: Kernel):
+    """The assistant: perceive, plan, act (before the first token), then the chat model words
+    the answer, streamed or whole, with the trace in the ``llmos`` field."""
+    if body.tools or body.response_format:
+        raise InvalidRequest(
+            f"{ASSISTANT!r} uses its own tools and answers in text; send 'tools' and "
+            "'response_format' to a chat model instead."
+        )
+    assistant = request.app.state.assistant
+    messages = [m.model_dump(exclude_none=True) for m in body.messages]
+    prepared = await unless_disconnected(
+        request, assistant.prepare(messages, _attachments(request))
+    )
+    trace_id = await kernel.compute(
+        request.app.state.traces.add, ASSISTANT, prepared.planner, prepared.steps
+    )
+    payload = (
+        body.model_dump(
+            exclude_none=True, by_alias=True, exclude={"model", "stream", "keep_alive", "messages"}
+        )
+        | prepared.request
+    )
+    spec = kernel.registry.resolve("chat", None)
+
+    def job(on_chunk: OnChunk | None) -> Job:
+        def run(model: ChatModel, stop: threading.Event) -> ChatResult:
+            return chat_completion(model, payload, on_chunk=on_chunk, stop=stop)
+
+        return run
+
+    trace = {"id": trace_id, "planner": prepared.planner,
+             "steps": [asdict(step) for step in prepared.steps]}  # fmt: skip
+    return await answer(
+        request, kernel, spec, job, stream=body.stream,
+        wants_usage=bool(body.stream_options and body.stream_options.include_usage),
+        keep_alive=keep_alive_of(body.keep_alive), extra={"llmos": {"trace": trace}},
+    )  # fmt: skip
 
 
 @router.post("/v1/completions")

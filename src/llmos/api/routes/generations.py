@@ -13,15 +13,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.deps import get_kernel
 from llmos.api.disconnect import unless_disconnected
-from llmos.capabilities.imagegen.types import MAX_PICTURES, MAX_PROMPT_CHARS, SIZES
+from llmos.capabilities.imagegen.types import (
+    COMPOSER,
+    COMPOSER_NAMES,
+    MAX_PICTURES,
+    MAX_PROMPT_CHARS,
+    SIZES,
+)
 from llmos.errors import InvalidRequest, NotFound
 from llmos.fusion.imagegen import Composer
 from llmos.kernel import Kernel
 from llmos.storage.pictures import PictureStore
 
 router = APIRouter(tags=["openai"])
-MODEL = "llmos-composer"
-OPENAI_MODELS = {"dall-e-2", "dall-e-3", "gpt-image-1", MODEL}
+MODEL = COMPOSER
 
 
 def get_composer(request: Request) -> Composer:
@@ -85,7 +90,7 @@ async def create_image(
     the prompt's parameters, scenes composed from icons; or by a generator you trained. Not a
     diffusion model; ``revised_prompt`` says what was drawn."""
     generators = composer.generators()
-    if body.model is not None and body.model not in OPENAI_MODELS | set(generators):
+    if body.model is not None and body.model not in COMPOSER_NAMES | set(generators):
         known = ", ".join([MODEL, *generators])
         raise InvalidRequest(
             f"model {body.model!r} is unknown; use {known}.", code="model_not_found"

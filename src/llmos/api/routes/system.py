@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from llmos import __version__
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
+from llmos.assistant.loop import MODEL_ID as ASSISTANT
 from llmos.capabilities.base import ModelSpec
 from llmos.kernel import Kernel, ResidentModel
 
@@ -79,13 +80,24 @@ async def health() -> Health:
     return Health()
 
 
+ASSISTANT_CARD = ModelCard(
+    id=ASSISTANT, created=_STARTED, capability="assistant", loaded=False,
+    description="llmos's assistant: pictures, documents and speech in; tools planned and run "
+    "(translate, search); answers in your language with its trace (uses the default chat "
+    "model).",
+)  # fmt: skip
+
+
 @router.get("/v1/models", response_model=ModelList, tags=["openai"])
 async def list_models(kernel: Kernel = Depends(get_kernel)) -> ModelList:
-    return ModelList(data=[ModelCard.of(spec, kernel) for spec in kernel.registry.models])
+    cards = [ModelCard.of(spec, kernel) for spec in kernel.registry.models]
+    return ModelList(data=[*cards, ASSISTANT_CARD])
 
 
 @router.get("/v1/models/{model_id}", response_model=ModelCard, tags=["openai"])
 async def get_model(model_id: str, kernel: Kernel = Depends(get_kernel)) -> ModelCard:
+    if model_id == ASSISTANT:
+        return ASSISTANT_CARD
     return ModelCard.of(kernel.registry.model(model_id), kernel)
 
 

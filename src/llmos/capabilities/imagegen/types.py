@@ -7,6 +7,8 @@ from dataclasses import dataclass
 SIZES = {"256x256": 256, "512x512": 512, "1024x1024": 1024, "auto": 512}
 MAX_PICTURES = 4  # n
 MAX_PROMPT_CHARS = 1000
+COMPOSER = "llmos-composer"  # the image model name of the composer
+COMPOSER_NAMES = frozenset({"dall-e-2", "dall-e-3", "gpt-image-1", COMPOSER})  # OpenAI's map to it
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,76 @@
+"""The planner: the chat model chooses the tools a request needs, as JSON constrained by a
+schema (one object per call, the tool's own argument schema inside), at most three calls.
+
+Small local models plan poorly when free (TaskBench edge-F1 of 7B models is 1-4 %), so the
+output is constrained, short and checked: a plan whose JSON is broken, that names no tool, or
+whose arguments fail a tool's schema is invalid, and the rules route instead (``rules.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from llmos.assistant.perceive import Request
+from llmos.assistant.tools import ToolBox, ToolCall
+from llmos.capabilities.chat.tools import call_schema
+
+Json = dict[str, Any]
+MAX_STEPS = 3
+INSTRUCTION = (
+    "You decide which tools, if any, help answer the user's last message. What the user "
+    "attached has already been looked at, read and transcribed; it is given below. Reply with "
+    'JSON {"steps": [{"name": <tool>, "arguments": {...}}, ...]}: at most three steps, in '
+    "order, each with all the arguments the tool needs copied from the message or from what "
+    'was attached (e.g. the exact text to translate). Reply {"steps": []} when no tool is '
+    "needed: greetings, questions about what was attached, general knowledge."
+)
+
+
+def plan_request(request: Request, tools: ToolBox) -> Json:
+    """The chat request that asks for a plan."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "steps": {
+                "type": "array",
+                "maxItems": MAX_STEPS,
+                "items": call_schema(tools.functions(), may_answer=False),
+            }
+        },
+        "required": ["steps"],
+    }
+    lines = [INSTRUCTION, "", "Tools:"]
+    for function in tools.functions():
+        parameters = json.dumps(function["parameters"]["properties"], ensure_ascii=False)
+        lines.append(f"- {function['name']}: {function['description']} Arguments: {parameters}")
+    seen = "\n".join(f"[{p.name}, {p.kind}]: {p.text}" for p in request.perceived)
+    message = f"{request.said}\n\n{seen}" if seen else request.said
+    return {
+        "messages": [
+            {"role": "system", "content": "\n".join(lines)},
+            {"role": "user", "content": message},
+        ],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "plan", "schema": schema},
+        },
+        "temperature": 0,
+        "max_tokens": 512,
+    }
+
+
+def read_plan(output: str, tools: ToolBox) -> list[ToolCall] | str:
+    """The plan's calls, or why the plan is invalid."""
+    try:
+        plan = json.loads(output)
+        steps = plan["steps"]
+        if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+            return f"the plan has no list of at most {MAX_STEPS} steps"
+        calls = [ToolCall(str(s["name"]), dict(s["arguments"])) for s in steps]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        return f"the plan is not valid JSON of steps ({type(error).__name__}: {error})"
+    for call in calls:
+        if (problem := tools.problem(call)) is not None:
+            return problem
+    return calls
