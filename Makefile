@@ -61,6 +61,7 @@ bench: setup
 	$(BIN)/python bench/captioning.py
 	$(BIN)/python bench/scene_generator.py
 	$(BIN)/python bench/pretraining.py
+	$(BIN)/python bench/assistant.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -152,6 +152,11 @@ class Settings(BaseSettings):
         return self.home / "aligned"
 
     @property
+    def apps_dir(self) -> Path:
+        """Apps ``llmos app install`` put here, each ``app:NAME`` for the assistant."""
+        return self.home / "apps"
+
+    @property
     def generators_dir(self) -> Path:
         """Image generators ``llmos train`` made (``task = "scene-vae"``), served as models."""
         return self.home / "generators"

@@ -82,6 +82,9 @@ def test_a_tool_that_raises_or_hangs_is_a_failed_result_not_an_exception():
         ("这个牌子上写的是什么？翻译成英文", "en"),  # noqa: RUF001
         ("把这段话翻译成中文", "zh"),
         ("What is in the picture?", None),
+        ("This menu is in Japanese, what does it say?", None),  # Japanese is the source
+        ("I visited Germany and Englishmen", None),
+        ("帮我translate成英文", "en"),
     ],
 )
 def test_the_language_asked_for(said, target):
@@ -104,10 +107,15 @@ def test_the_rules_route_translation_and_search_in_both_languages():
 
 
 def test_the_planner_is_read_strictly():
+    from llmos.assistant.builtin import Services, builtin_tools
+    from llmos.capabilities.chat.schemas import check_schema
+
     tools = box([])
     request = plan_request(Request("hi"), tools)
     schema = request["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["steps"]["maxItems"] == 3
+    served = ToolBox(builtin_tools(Services(None, None)))  # type: ignore[arg-type]
+    check_schema(plan_request(Request("hi"), served)["response_format"]["json_schema"]["schema"])
     good = json.dumps({"steps": [{"name": "search", "arguments": {"query": "beach"}}]})
     assert read_plan(good, tools) == [ToolCall("search", {"query": "beach"})]
     assert read_plan('{"steps": []}', tools) == []
@@ -150,12 +158,21 @@ def test_a_valid_plan_runs_in_order_and_a_failing_step_is_reported():
         return json.dumps({"steps": steps})
 
     assistant = Assistant(None, FakeTranslator(), box(ran), chat=planner)  # type: ignore[arg-type]
-    prepared = asyncio.run(assistant.prepare([{"role": "user", "content": "beach?"}], None))  # type: ignore[arg-type]
+    messages = [
+        {"role": "developer", "content": "Be brief."},
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c"}]},
+        {"role": "tool", "content": "a tool's old result"},
+        {"role": "user", "content": "beach?"},
+    ]
+    prepared = asyncio.run(assistant.prepare(messages, None))  # type: ignore[arg-type]
     assert prepared.planner == "model"
     assert [(s.capability, s.ok) for s in prepared.steps] == [
         ("plan", True), ("tool:broken", False), ("tool:search", True)]  # fmt: skip
-    system, user = prepared.request["messages"]
+    system, *turns, user = prepared.request["messages"]
     assert "[tool broken: failed]" in user["content"] and "Answer in English." in system["content"]
+    assert "Be brief." in system["content"]  # the client's instructions join llmos's, first
+    assert [t["role"] for t in turns] == ["user", "assistant"]  # tool turns are not kept
 
 
 def test_traces_are_kept_whole_in_sqlite(tmp_path):
@@ -164,3 +181,16 @@ def test_traces_are_kept_whole_in_sqlite(tmp_path):
     trace = store.get(trace_id)
     assert trace is not None and trace.planner == "rules" and trace.steps[0]["output"] == "x"
     assert store.get("trace_missing") is None
+
+
+def test_a_planner_that_fails_hands_over_to_the_rules():
+    from llmos.errors import ServerBusy
+
+    async def busy(request):
+        raise ServerBusy("the chat model is busy", retry_after=1)
+
+    assistant = Assistant(None, FakeTranslator(), box([]), chat=busy)  # type: ignore[arg-type]
+    messages = [{"role": "user", "content": "find my photos of the beach"}]
+    prepared = asyncio.run(assistant.prepare(messages, None))  # type: ignore[arg-type]
+    assert prepared.planner.startswith("rules (the planner failed")
+    assert [s.capability for s in prepared.steps][-1] == "tool:search"

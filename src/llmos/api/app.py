@@ -31,6 +31,7 @@ from llmos.api.routes import (
     translate,
     video,
 )
+from llmos.assistant.apps import AppTools
 from llmos.assistant.builtin import Services, builtin_tools
 from llmos.assistant.loop import Assistant
 from llmos.assistant.tools import ToolBox
@@ -92,10 +93,11 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
         classes=classes,
         aligned=app.state.aligned,
     )
-    services = Services(app.state.translator, app.state.index)
+    builtin = builtin_tools(Services(app.state.translator, app.state.index))
     app.state.assistant = Assistant(
-        kernel, app.state.translator, ToolBox(builtin_tools(services)), planner=settings.planner
+        kernel, app.state.translator, ToolBox(builtin), planner=settings.planner
     )
+    app.state.app_tools = AppTools(builtin)
     app.state.traces = TraceStore(kernel.database)
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)

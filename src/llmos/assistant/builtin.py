@@ -14,7 +14,7 @@ from llmos.fusion.index.ground import MAX_SOURCES, ground
 from llmos.fusion.index.service import IndexService
 from llmos.fusion.translate import Translator
 
-MAX_TEXT = 4000
+MAX_TEXT = 1000  # a plan is at most 512 tokens; llama.cpp spells each repetition out
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from llmos.assistant.perceive import Request, Step, perceive
+from llmos.assistant.perceive import Request, Step, perceive, short
 from llmos.assistant.plan import plan_request, read_plan
 from llmos.assistant.rules import route
 from llmos.assistant.tools import ToolBox, ToolCall, ToolOutcome
 from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.transcribe.service import transcribe
 from llmos.capabilities.translate.routes import routing_table
-from llmos.errors import InvalidRequest
+from llmos.errors import LlmosError
 from llmos.fusion.attachments import Attachments
 from llmos.fusion.translate import Translator
 from llmos.kernel import Kernel
@@ -63,35 +63,51 @@ class Assistant:
     ) -> None:
         self.kernel, self.translator, self.tools = kernel, translator, tools
         self.planner = planner
-        self.chat = chat or self._chat
+        self.chat = chat or (lambda request: chat_text(kernel, request))
 
-    async def prepare(self, messages: list[Json], attachments: Attachments) -> Prepared:
+    async def prepare(
+        self,
+        messages: list[Json],
+        attachments: Attachments,
+        *,
+        tools: ToolBox | None = None,
+        system: str = "",
+    ) -> Prepared:
+        """Perceive, plan and act; ``tools`` and ``system`` (an app's) replace the built-in
+        tools and add to the instructions."""
+        tools = self.tools if tools is None else tools
         request = await perceive(messages, attachments, self._transcribe)
         steps = list(request.steps)
-        calls, planner = await self._plan(request, steps)
+        calls, planner = await self._plan(request, tools, steps)
         outcomes = []
         for call in calls:
-            outcome = await self.tools.run(call)
+            outcome = await tools.run(call)
             outcomes.append(outcome)
-            steps.append(Step(f"tool:{call.name}", call.arguments, outcome.output, outcome.ms,
+            inputs = {k: short(v) if isinstance(v, str) else v for k, v in call.arguments.items()}
+            steps.append(Step(f"tool:{call.name}", inputs, short(outcome.output), outcome.ms,
                               outcome.ok))  # fmt: skip
         language = await self._language(request)
-        return Prepared(_answer_request(request, outcomes, language), tuple(steps), planner)
+        answer = _answer_request(request, outcomes, language, system)
+        return Prepared(answer, tuple(steps), planner)
 
-    async def _plan(self, request: Request, steps: list[Step]) -> tuple[list[ToolCall], str]:
-        if self.planner == "rules" or not self.tools.tools:
-            calls = route(request, self.tools)
+    async def _plan(
+        self, request: Request, tools: ToolBox, steps: list[Step]
+    ) -> tuple[list[ToolCall], str]:
+        if self.planner == "rules" or not tools.tools:
+            calls = route(request, tools)
             steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
             return calls, "rules"
         started = time.perf_counter()
-        output = await self.chat(plan_request(request, self.tools))
-        planned = read_plan(output, self.tools)
+        try:
+            planned = read_plan(await self.chat(plan_request(request, tools)), tools)
+        except LlmosError as error:  # the model could not plan (busy, context): the rules do
+            planned = f"the planner failed: {error.message}"
         ms = (time.perf_counter() - started) * 1000
         if isinstance(planned, list):
             steps.append(Step("plan", {"planner": "model"}, _calls_text(planned), ms))
             return planned, "model"
         steps.append(Step("plan", {"planner": "model"}, f"invalid: {planned}", ms, ok=False))
-        calls = route(request, self.tools)
+        calls = route(request, tools)
         steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
         return calls, f"rules ({planned})"
 
@@ -102,7 +118,7 @@ class Assistant:
             return names["en"]
         try:
             found = await self.translator.identify(request.said)
-        except InvalidRequest:
+        except LlmosError:  # nothing to identify, or no language identifier installed
             return names["en"]
         return names.get(found.language, names["en"])
 
@@ -113,25 +129,30 @@ class Assistant:
         )
         return result.text
 
-    async def _chat(self, request: Json) -> str:
-        spec = self.kernel.registry.resolve("chat", None)
 
-        def job(model, stop):
-            return chat_completion(model, request, on_chunk=None, stop=stop)
+async def chat_text(kernel: Kernel, request: Json) -> str:
+    """The default chat model's reply to ``request``, whole."""
+    spec = kernel.registry.resolve("chat", None)
 
-        result = await self.kernel.run(spec, job)
-        return result.response["choices"][0]["message"].get("content") or ""
+    def job(model, stop):
+        return chat_completion(model, request, on_chunk=None, stop=stop)
+
+    result = await kernel.run(spec, job)
+    return result.response["choices"][0]["message"].get("content") or ""
 
 
 def _calls_text(calls: list[ToolCall]) -> str:
     return "; ".join(f"{c.name}({c.arguments})" for c in calls) or "no tools"
 
 
-def _answer_request(request: Request, outcomes: list[ToolOutcome], language: str) -> Json:
+def _answer_request(
+    request: Request, outcomes: list[ToolOutcome], language: str, system: str = ""
+) -> Json:
     """The request that words the answer: the instruction as the system message; the user's
     words, then what was perceived and what the tools returned, as the last message (small
     models heed what they read last)."""
-    found = [f"[{seen.name} ({seen.kind})]\n{seen.text}" for seen in request.perceived]
+    found = [f"[{seen.name} ({seen.kind})]\n{seen.text}" for seen in request.perceived
+             if seen.kind != "speech"]  # what was said is the user's message itself  # fmt: skip
     for outcome in outcomes:
         state = "result" if outcome.ok else "failed"
         found.append(f"[tool {outcome.call.name}: {state}]\n{outcome.output}")
@@ -140,5 +161,8 @@ def _answer_request(request: Request, outcomes: list[ToolOutcome], language: str
         said += "\n\n---\nWhat llmos found for this message:\n\n" + "\n\n".join(found)
         if any(o.ok for o in outcomes):
             said += "\n\n---\nAnswer with the tool results above; they are already done."
-    system = {"role": "system", "content": f"{SYSTEM} Answer in {language}."}
-    return {"messages": [system, *request.history, {"role": "user", "content": said}]}
+    given = [m["content"] for m in request.history if m["role"] == "system" and m["content"]]
+    instructions = "\n\n".join([SYSTEM, *([system] if system else []), *given])
+    first = {"role": "system", "content": f"{instructions}\n\nAnswer in {language}."}
+    turns = [m for m in request.history if m["role"] != "system"]
+    return {"messages": [first, *turns, {"role": "user", "content": said}]}

@@ -55,11 +55,9 @@ class Request:
     steps: tuple[Step, ...] = field(default=(), compare=False)
 
     def read_text(self) -> str:
-        """The text read in the pictures, then the documents' text: what "translate this" means
-        when the words themselves give nothing to translate."""
-        read = [p.read for p in self.perceived if p.kind == "image" and p.read]
-        documents = [p.text for p in self.perceived if p.kind == "document"]
-        return "\n".join(read or documents)
+        """The text read in the pictures: what "translate this" means when the words
+        themselves give nothing to translate."""
+        return "\n".join(p.read for p in self.perceived if p.kind == "image" and p.read)
 
 
 async def perceive(
@@ -69,11 +67,12 @@ async def perceive(
     answered about then, and are not looked at again)."""
     if not messages or messages[-1].get("role") != "user":
         raise InvalidRequest("The last message must be the user's.")
-    history = tuple(
-        {"role": m.get("role"), "content": _words(m.get("content"))}
+    history = tuple(  # a developer message is a system one; tool turns are not kept
+        {"role": "system" if m.get("role") == "developer" else m.get("role"),
+         "content": _words(m.get("content"))}
         for m in messages[:-1]
-        if m.get("role") in ("system", "user", "assistant")
-    )
+        if m.get("role") in ("system", "developer", "user", "assistant")
+    )  # fmt: skip
     content = messages[-1].get("content")
     parts = content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
     if sum(1 for p in parts if isinstance(p, dict) and p.get("type") != "text") > MAX_PARTS:
@@ -118,7 +117,7 @@ async def perceive(
             )
         perceived.append(seen)
         ms = (time.perf_counter() - started) * 1000
-        steps.append(Step(capability, {"attachment": seen.name}, _short(seen.text), ms))
+        steps.append(Step(capability, {"attachment": seen.name}, short(seen.text), ms))
     said = "\n".join(t for t in [*typed, *spoken] if t.strip())
     if not said.strip() and not perceived:
         raise InvalidRequest("The message is empty: say or attach something.")
@@ -153,5 +152,6 @@ def _words(content: Any) -> str:
     return str(content or "")
 
 
-def _short(text: str, limit: int = 300) -> str:
+def short(text: str, limit: int = 300) -> str:
+    """``text`` cut for the trace."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -44,7 +44,8 @@ def plan_request(request: Request, tools: ToolBox) -> Json:
     for function in tools.functions():
         parameters = json.dumps(function["parameters"]["properties"], ensure_ascii=False)
         lines.append(f"- {function['name']}: {function['description']} Arguments: {parameters}")
-    seen = "\n".join(f"[{p.name}, {p.kind}]: {p.text}" for p in request.perceived)
+    seen = "\n".join(f"[{p.name}, {p.kind}]: {p.text}" for p in request.perceived
+                     if p.kind != "speech")  # fmt: skip
     message = f"{request.said}\n\n{seen}" if seen else request.said
     return {
         "messages": [

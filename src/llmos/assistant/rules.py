@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from llmos.assistant.builtin import MAX_TEXT
 from llmos.assistant.perceive import Request
 from llmos.assistant.tools import ToolBox, ToolCall
 
+MAX_ROUTED = 2000  # characters of a request the rules read: enough for any command
 QUOTED = re.compile(r"[\"“「『]([^\"”」』]{1,2000})[\"”」』]")
 COLON = re.compile(r"[:\uff1a]\s*(.+)$", re.S)  # "translate into French: good morning"
 
@@ -38,45 +40,49 @@ def intents() -> Intents:
     )
 
 
+def _pattern(word: str) -> str:
+    """A word as a regex: whole words for Latin script (beside Chinese too), anywhere for
+    Chinese."""
+    escaped = re.escape(word)
+    return rf"(?<![a-z]){escaped}(?![a-z])" if word.isascii() else escaped
+
+
 def has(text: str, words: tuple[str, ...]) -> bool:
-    """Whether ``text`` (lower-case) holds one of ``words``: whole words for Latin script,
-    anywhere for Chinese."""
-    return any(re.search(rf"\b{re.escape(w)}\b", text) if w.isascii() else w in text for w in words)
+    """Whether ``text`` (lower-case) holds one of ``words``."""
+    return any(re.search(_pattern(w), text) for w in words)
 
 
 def target_language(text: str) -> str | None:
-    """The language a request asks for: the one named after "into", "to", "成", …; else the
-    last one named; None when none is."""
-    table, lowered = intents(), text.lower()
-    named = []  # (position, code, follows an "into" word)
-    for code, names in table.languages.items():
-        for name in names:
-            for found in re.finditer(re.escape(name), lowered):
-                before = lowered[: found.start()].rstrip().split()[-1:] or [""]
-                follows = before[0] in table.into or lowered[: found.start()].endswith(
-                    tuple(w for w in table.into if not w.isascii())
-                )
-                named.append((found.start(), code, follows))
-    if not named:
-        return None
-    after_into = [n for n in named if n[2]]
-    return max(after_into or named)[1]
+    """The language a request asks for: one named right after "into", "to", "成", "用" ("into
+    French", "翻译成英文", "用法语怎么说"), else after "in" once the request asked what
+    something says or means ("what does it say in English?"); None otherwise (a language named
+    elsewhere is often the source's: "this menu is in Japanese")."""
+    table, lowered = intents(), text.lower()[:MAX_ROUTED]
+    names = {name: code for code, all_names in table.languages.items() for name in all_names}
+    language = "|".join(_pattern(n) for n in sorted(names, key=len, reverse=True))
+    into = "|".join(_pattern(w) for w in table.into)
+    after_into = re.findall(rf"(?:{into})\s*({language})", lowered)
+    if after_into:
+        return names[after_into[-1]]
+    meaning = "|".join(_pattern(w) for w in table.meaning)
+    asked = re.findall(rf"(?:{meaning}).*?(?<![a-z])in\s+({language})", lowered)
+    return names[asked[-1]] if asked else None
 
 
 def route(request: Request, tools: ToolBox) -> list[ToolCall]:
     """The tool calls the rules choose for ``request`` (maybe none)."""
-    table, said = intents(), request.said.lower()
-    target = target_language(request.said)
+    table, said = intents(), request.said[:MAX_ROUTED].lower()
+    target = target_language(said)
     wants_translation = has(said, table.translate) or (
         target is not None and has(said, table.meaning)
     )
     if wants_translation and "translate" in tools:
-        quoted = QUOTED.findall(request.said)
+        quoted = QUOTED.findall(request.said[:MAX_ROUTED])
         text = "\n".join(quoted) or request.read_text()
-        if not text and (after := COLON.search(request.said)):
+        if not text and (after := COLON.search(request.said[:MAX_ROUTED])):
             text = after.group(1).strip()
         if text:
-            return [ToolCall("translate", {"text": text[:4000], "target": target or "en"})]
+            return [ToolCall("translate", {"text": text[:MAX_TEXT], "target": target or "en"})]
     if has(said, table.search) and "search" in tools:
         return [ToolCall("search", {"query": request.said[:500]})]
     return []

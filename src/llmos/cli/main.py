@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import audio, chat, evaluate, imagine, learn, search, translate, vision
+from llmos.cli import apps, audio, chat, evaluate, imagine, learn, search, translate, vision
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
@@ -49,6 +49,7 @@ app.command("train")(learn.train)
 app.command("evaluate")(learn.evaluate)
 app.command("mcp")(mcp)
 app.add_typer(evaluate.app, name="eval")
+app.add_typer(apps.app, name="app")
 
 
 def main() -> None:

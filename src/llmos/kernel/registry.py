@@ -84,6 +84,6 @@ def default_registry(
     names = {spec.name for capability in shipped for spec in capability.models}
     spaces = align.capability(aligned_dir, names) if aligned_dir is not None else None
     names |= {spec.name for spec in spaces.models} if spaces else set()
-    names |= COMPOSER_NAMES  # a generator must not take the composer's names
+    names |= COMPOSER_NAMES | {"llmos-assistant"}  # a generator must not take served names
     drawing = learned.capability(generators_dir, names) if generators_dir is not None else None
     return Registry([*shipped, *(c for c in (spaces, drawing) if c)])

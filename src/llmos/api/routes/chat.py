@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -14,7 +15,10 @@ from llmos.api.chat_requests import ChatRequest, CompletionRequest, Message, Sam
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.streaming import stream_job
+from llmos.assistant.apps import PREFIX as APP_PREFIX
+from llmos.assistant.apps import app_of
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
+from llmos.assistant.tools import ToolBox
 from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
 from llmos.capabilities.chat.service import OnChunk
@@ -38,7 +42,7 @@ async def create_chat_completion(
     llmos's image experts found, a PDF as its pages' text, a text file as it is. The model
     ``llmos-assistant`` also takes ``input_audio`` parts, plans, uses tools, and returns its
     trace in ``llmos``."""
-    if body.model == ASSISTANT:
+    if body.model == ASSISTANT or (body.model or "").startswith(APP_PREFIX):
         return await _assist(body, request, kernel)
     if any(_has_audio(m.content) for m in body.messages):
         raise InvalidRequest(
@@ -73,19 +77,22 @@ def _has_audio(content: Any) -> bool:
 async def _assist(body: ChatRequest, request: Request, kernel: Kernel):
     """The assistant: perceive, plan, act (before the first token), then the chat model words
     the answer, streamed or whole, with the trace in the ``llmos`` field."""
-    if body.tools or body.response_format:
+    if body.tools or (body.response_format and body.response_format.type != "text"):
         raise InvalidRequest(
             f"{ASSISTANT!r} uses its own tools and answers in text; send 'tools' and "
             "'response_format' to a chat model instead."
         )
-    assistant = request.app.state.assistant
+    assistant, tools, system = request.app.state.assistant, None, ""
+    model = body.model or ASSISTANT
+    if model != ASSISTANT:  # an app: its instructions and its tools
+        app = await kernel.compute(app_of, model, request.app.state.settings.apps_dir)
+        tools = ToolBox(await unless_disconnected(request, request.app.state.app_tools.of(app)))
+        system = app.manifest.system
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    prepared = await unless_disconnected(
-        request, assistant.prepare(messages, _attachments(request))
-    )
-    trace_id = await kernel.compute(
-        request.app.state.traces.add, ASSISTANT, prepared.planner, prepared.steps
-    )
+    preparing = assistant.prepare(messages, _attachments(request), tools=tools, system=system)
+    prepared = await unless_disconnected(request, preparing)
+    traces = request.app.state.traces
+    trace_id = await asyncio.to_thread(traces.add, model, prepared.planner, prepared.steps)
     payload = (
         body.model_dump(
             exclude_none=True, by_alias=True, exclude={"model", "stream", "keep_alive", "messages"}
@@ -106,6 +113,7 @@ async def _assist(body: ChatRequest, request: Request, kernel: Kernel):
         request, kernel, spec, job, stream=body.stream,
         wants_usage=bool(body.stream_options and body.stream_options.include_usage),
         keep_alive=keep_alive_of(body.keep_alive), extra={"llmos": {"trace": trace}},
+        extra_on_last=True,
     )  # fmt: skip
 
 
@@ -150,12 +158,18 @@ async def answer(
     wants_usage: bool,
     keep_alive: KeepAlive,
     extra: Json | None = None,
+    extra_on_last: bool = False,
 ):
     """Run a chat job through the kernel and answer with JSON or server-sent events.
 
-    ``job(on_chunk)`` makes the kernel job; ``extra`` fields are added to the answer (and to
-    every chunk)."""
+    ``job(on_chunk)`` makes the kernel job; ``extra`` fields are added to the answer, and to
+    every chunk (with ``extra_on_last``, to the chunks that end a choice only)."""
     extra = extra or {}
+
+    def with_extra(chunk: Json) -> Json:
+        ends = any(c.get("finish_reason") for c in chunk.get("choices", []))
+        return {**chunk, **extra} if ends or not extra_on_last else chunk
+
     if not stream:
         running = kernel.run(spec, job(None), keep_alive=keep_alive)
         result = await unless_disconnected(request, running)
@@ -165,12 +179,12 @@ async def answer(
         chunk["model"] = spec.name
         chunk.pop("timings", None)
         if chunk.get("choices") or wants_usage:
-            yield {**chunk, **extra}
+            yield with_extra(chunk)
 
     def finish(result: ChatResult) -> Iterable[Json]:
         if not result.streamed:  # it answered whole (a tool call): replay that as chunks
             for chunk in _as_chunks(result.response, include_usage=wants_usage):
-                yield {**chunk, **extra}
+                yield with_extra(chunk)
 
     return await stream_job(
         request,

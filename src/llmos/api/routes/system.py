@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from llmos import __version__
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
+from llmos.assistant.apps import PREFIX as APP_PREFIX
+from llmos.assistant.apps import installed
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
 from llmos.capabilities.base import ModelSpec
 from llmos.kernel import Kernel, ResidentModel
@@ -88,16 +90,31 @@ ASSISTANT_CARD = ModelCard(
 )  # fmt: skip
 
 
+async def _app_cards(request: Request, kernel: Kernel) -> list[ModelCard]:
+    apps = await kernel.compute(installed, request.app.state.settings.apps_dir)
+    return [
+        ModelCard(id=app.model_id, created=_STARTED, capability="app", loaded=False,
+                  description=app.manifest.description or f"the app {app.manifest.name}")
+        for app in apps
+    ]  # fmt: skip
+
+
 @router.get("/v1/models", response_model=ModelList, tags=["openai"])
-async def list_models(kernel: Kernel = Depends(get_kernel)) -> ModelList:
+async def list_models(request: Request, kernel: Kernel = Depends(get_kernel)) -> ModelList:
     cards = [ModelCard.of(spec, kernel) for spec in kernel.registry.models]
-    return ModelList(data=[*cards, ASSISTANT_CARD])
+    return ModelList(data=[*cards, ASSISTANT_CARD, *await _app_cards(request, kernel)])
 
 
 @router.get("/v1/models/{model_id}", response_model=ModelCard, tags=["openai"])
-async def get_model(model_id: str, kernel: Kernel = Depends(get_kernel)) -> ModelCard:
+async def get_model(
+    model_id: str, request: Request, kernel: Kernel = Depends(get_kernel)
+) -> ModelCard:
     if model_id == ASSISTANT:
         return ASSISTANT_CARD
+    if model_id.startswith(APP_PREFIX):
+        found = [c for c in await _app_cards(request, kernel) if c.id == model_id]
+        if found:
+            return found[0]
     return ModelCard.of(kernel.registry.model(model_id), kernel)
 
 
