@@ -4,9 +4,14 @@ three ways with the same chat model, then answered:
 
 - ``model``: the schema-constrained planner (an invalid plan falls back to the rules, as served);
 - ``free``: the same planning prompt with no schema: JSON read from the reply's text;
-- ``rules``: the deterministic routing alone.
+- ``rules``: the deterministic routing alone;
+- ``hybrid``: the rules first, the model's plan when the words ask for a tool the rules could
+  not fill in (designed on the tuning set's failures, measured on the check set).
 
-    python bench/assistant.py [--modes model,free,rules] [--only N]
+    python bench/assistant.py [--data tune|check] [--modes model,free,rules,hybrid] [--only N]
+
+``tune`` is the first set (``assistant_requests.json``), whose results shaped ``hybrid``;
+``check`` (``assistant_check.json``) was written before any planner change was measured.
 
 Per mode: tool selection (the same tools in the same order), argument match (translate: the
 text and the target language; search: the query holds the key word), end to end (the right
@@ -35,7 +40,8 @@ from llmos.assistant.loop import Assistant, chat_text
 from llmos.fusion.attachments import Attachments
 from llmos.settings import Settings
 
-DATA = Path(__file__).parent / "data" / "assistant_requests.json"
+DATA = {"tune": Path(__file__).parent / "data" / "assistant_requests.json",
+        "check": Path(__file__).parent / "data" / "assistant_check.json"}  # fmt: skip
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 FENCED = re.compile(r"\{.*\}", re.S)
 TRIM = " .?!。？！\"'“”‘’"  # noqa: RUF001
@@ -92,10 +98,11 @@ def free_chat(kernel):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--modes", default="model,free,rules")
+    parser.add_argument("--data", choices=list(DATA), default="check")
+    parser.add_argument("--modes", default="model,free,rules,hybrid")
     parser.add_argument("--only", type=int, default=None, help="the first N requests")
     args = parser.parse_args()
-    data = json.loads(DATA.read_text())
+    data = json.loads(DATA[args.data].read_text())
     cases = data["requests"][: args.only]
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
@@ -118,7 +125,7 @@ def main() -> None:
                   "| invalid plans | plan s (median) | answer s (median) |")  # fmt: skip
             for mode in args.modes.split(","):
                 chat = free_chat(state.kernel) if mode == "free" else None
-                planner = "rules" if mode == "rules" else "model"
+                planner = mode if mode in ("rules", "hybrid") else "model"
                 assistant = Assistant(state.kernel, state.translator, state.assistant.tools,
                                       planner=planner, chat=chat)  # fmt: skip
                 run(mode, assistant, cases, messages, attachments, client)

@@ -73,10 +73,12 @@ class Settings(BaseSettings):
         "60%",
         description="Memory that loaded models may use: a share of RAM ('60%') or a size ('8GiB').",
     )
-    planner: Literal["model", "rules"] = Field(
-        "model",
+    planner: Literal["model", "rules", "hybrid"] = Field(
+        "hybrid",
         description="How llmos-assistant chooses tools: the chat model's schema-constrained "
-        "plan (checked; the rules route when it is invalid), or the rules alone.",
+        "plan (checked; the rules route when it is invalid), the rules alone, or hybrid (the "
+        "rules first; the model's plan only when the words ask for a tool the rules could "
+        "not fill in, and for apps' own tools).",
     )
     chat_slots: int = Field(
         4,

@@ -136,7 +136,7 @@ def test_an_invalid_plan_falls_back_to_the_rules_and_the_answer_goes_on():
     async def confused_model(request):
         return '{"steps": [{"name": "translate", "arguments": {"text": "x", "target": "klingon"}}]}'
 
-    assistant = Assistant(None, FakeTranslator(), box(ran), chat=confused_model)  # type: ignore[arg-type]
+    assistant = Assistant(None, FakeTranslator(), box(ran), planner="model", chat=confused_model)  # type: ignore[arg-type]
     said = "请翻译成英文：早上好"  # noqa: RUF001
     messages = [{"role": "user", "content": said}]
     prepared = asyncio.run(assistant.prepare(messages, None))  # type: ignore[arg-type]
@@ -157,7 +157,7 @@ def test_a_valid_plan_runs_in_order_and_a_failing_step_is_reported():
                  {"name": "search", "arguments": {"query": "beach"}}]  # fmt: skip
         return json.dumps({"steps": steps})
 
-    assistant = Assistant(None, FakeTranslator(), box(ran), chat=planner)  # type: ignore[arg-type]
+    assistant = Assistant(None, FakeTranslator(), box(ran), planner="model", chat=planner)  # type: ignore[arg-type]
     messages = [
         {"role": "developer", "content": "Be brief."},
         {"role": "user", "content": "hello"},
@@ -189,8 +189,37 @@ def test_a_planner_that_fails_hands_over_to_the_rules():
     async def busy(request):
         raise ServerBusy("the chat model is busy", retry_after=1)
 
-    assistant = Assistant(None, FakeTranslator(), box([]), chat=busy)  # type: ignore[arg-type]
+    assistant = Assistant(None, FakeTranslator(), box([]), planner="model", chat=busy)  # type: ignore[arg-type]
     messages = [{"role": "user", "content": "find my photos of the beach"}]
     prepared = asyncio.run(assistant.prepare(messages, None))  # type: ignore[arg-type]
     assert prepared.planner.startswith("rules (the planner failed")
     assert [s.capability for s in prepared.steps][-1] == "tool:search"
+
+
+def test_the_hybrid_planner_asks_the_model_only_when_the_rules_fall_short():
+    asked: list = []
+
+    async def planner(request):
+        asked.append(request)
+        steps = [{"name": "translate", "arguments": {"text": "good morning", "target": "fr"}}]
+        return json.dumps({"steps": steps})
+
+    tools = box([])
+    assistant = Assistant(None, FakeTranslator(), tools, planner="hybrid", chat=planner)  # type: ignore[arg-type]
+
+    def plan(said, with_tools=None):
+        messages = [{"role": "user", "content": said}]
+        return asyncio.run(assistant.prepare(messages, None, tools=with_tools))  # type: ignore[arg-type]
+
+    assert plan("What is the capital of France?").planner == "rules" and not asked
+    assert plan('Translate "bonjour" into English').planner == "rules" and not asked
+    inline = plan("Please translate good morning into French")
+    assert inline.planner == "model" and len(asked) == 1
+    assert [s.capability for s in inline.steps][-1] == "tool:translate"
+
+    async def order_status(arguments):
+        return "shipped"
+
+    shop = ToolBox([*tools.tools.values(), Tool("order_status", "Orders.", {"type": "object"},
+                                                order_status)])  # fmt: skip
+    assert plan("Where is my order?", shop).planner == "model"  # an app's own tools: the model

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from llmos.assistant.perceive import Request, Step, perceive, short
 from llmos.assistant.plan import plan_request, read_plan
-from llmos.assistant.rules import route
+from llmos.assistant.rules import route, wants
 from llmos.assistant.tools import ToolBox, ToolCall, ToolOutcome
 from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.transcribe.service import transcribe
@@ -31,7 +31,7 @@ from llmos.kernel import Kernel
 
 Json = dict[str, Any]
 Chat = Callable[[Json], Awaitable[str]]  # a chat request -> the reply's text
-Planner = Literal["model", "rules"]
+Planner = Literal["model", "rules", "hybrid"]
 MODEL_ID = "llmos-assistant"
 SYSTEM = (
     "You are llmos's assistant, running offline on the user's own computer. You cannot see or "
@@ -58,7 +58,7 @@ class Assistant:
         translator: Translator,
         tools: ToolBox,
         *,
-        planner: Planner = "model",
+        planner: Planner = "hybrid",
         chat: Chat | None = None,
     ) -> None:
         self.kernel, self.translator, self.tools = kernel, translator, tools
@@ -93,7 +93,11 @@ class Assistant:
     async def _plan(
         self, request: Request, tools: ToolBox, steps: list[Step]
     ) -> tuple[list[ToolCall], str]:
-        if self.planner == "rules" or not tools.tools:
+        rules_decide = self.planner == "rules" or not tools.tools
+        if self.planner == "hybrid" and set(tools.tools) <= set(self.tools.tools):
+            calls = route(request, tools)  # the rules first; the model when they fall short
+            rules_decide = bool(calls) or wants(request) is None
+        if rules_decide:
             calls = route(request, tools)
             steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
             return calls, "rules"

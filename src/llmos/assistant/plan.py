@@ -42,7 +42,7 @@ def plan_request(request: Request, tools: ToolBox) -> Json:
     }
     lines = [INSTRUCTION, "", "Tools:"]
     for function in tools.functions():
-        parameters = json.dumps(function["parameters"]["properties"], ensure_ascii=False)
+        parameters = json.dumps(function["parameters"].get("properties", {}), ensure_ascii=False)
         lines.append(f"- {function['name']}: {function['description']} Arguments: {parameters}")
     seen = "\n".join(f"[{p.name}, {p.kind}]: {p.text}" for p in request.perceived
                      if p.kind != "speech")  # fmt: skip

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 from llmos.assistant.builtin import MAX_TEXT
 from llmos.assistant.perceive import Request
@@ -69,20 +70,27 @@ def target_language(text: str) -> str | None:
     return names[asked[-1]] if asked else None
 
 
+def wants(request: Request) -> Literal["translate", "search"] | None:
+    """The built-in tool the request's words ask for, if any."""
+    table, said = intents(), request.said[:MAX_ROUTED].lower()
+    if has(said, table.translate) or (
+        target_language(said) is not None and has(said, table.meaning)
+    ):
+        return "translate"
+    return "search" if has(said, table.search) else None
+
+
 def route(request: Request, tools: ToolBox) -> list[ToolCall]:
     """The tool calls the rules choose for ``request`` (maybe none)."""
-    table, said = intents(), request.said[:MAX_ROUTED].lower()
-    target = target_language(said)
-    wants_translation = has(said, table.translate) or (
-        target is not None and has(said, table.meaning)
-    )
-    if wants_translation and "translate" in tools:
+    wanted = wants(request)
+    if wanted == "translate" and "translate" in tools:
         quoted = QUOTED.findall(request.said[:MAX_ROUTED])
         text = "\n".join(quoted) or request.read_text()
         if not text and (after := COLON.search(request.said[:MAX_ROUTED])):
             text = after.group(1).strip()
         if text:
-            return [ToolCall("translate", {"text": text[:MAX_TEXT], "target": target or "en"})]
-    if has(said, table.search) and "search" in tools:
+            target = target_language(request.said) or "en"
+            return [ToolCall("translate", {"text": text[:MAX_TEXT], "target": target})]
+    if wanted == "search" and "search" in tools:
         return [ToolCall("search", {"query": request.said[:500]})]
     return []
