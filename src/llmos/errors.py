@@ -74,6 +74,17 @@ def install_extra(extra: str) -> str:
     return f"pip install 'llmos[{extra}]'"
 
 
+def invalid_file(where: str, errors: list, whole: str) -> InvalidRequest:
+    """A config or manifest file's validation errors (pydantic's ``errors()``) as one 400:
+    "where: a.b: unknown key; c: Input should be ...", with ``whole`` naming the top level."""
+    problems = "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or whole}: "
+        + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+        for e in errors
+    )
+    return InvalidRequest(f"{where}: {problems}")
+
+
 class CapabilityUnavailable(LlmosError):
     """llmos cannot do this yet."""
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmos.assistant.mcp_tools import McpServer, list_tools
 from llmos.assistant.tools import Tool
-from llmos.errors import InvalidRequest, NotFound
+from llmos.errors import InvalidRequest, NotFound, invalid_file
 
 MANIFEST = "llmos-app.toml"
 PREFIX = "app:"
@@ -92,12 +92,7 @@ def read_manifest(folder: Path) -> Manifest:
     try:
         return Manifest(**data)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'manifest'}: "
-            + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
-            for e in error.errors()
-        )
-        raise InvalidRequest(f"{path}: {problems}") from None
+        raise invalid_file(str(path), error.errors(), "manifest") from None
 
 
 def install(source: Path, apps_dir: Path) -> App:

@@ -44,7 +44,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from llmos.errors import InvalidRequest
+from llmos.errors import InvalidRequest, invalid_file
 
 HEADS = 4  # of every Transformer and attention layer
 PATCH = 8  # the ViT's patch side
@@ -155,9 +155,4 @@ def config_of(data: dict, where: str = "the config") -> Config:
             return GeneratorConfig(**data)
         return TrainConfig(**data)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'config'}: "
-            + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
-            for e in error.errors()
-        )
-        raise InvalidRequest(f"{where}: {problems}") from None
+        raise invalid_file(where, error.errors(), "config") from None
