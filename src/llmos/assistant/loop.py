@@ -93,12 +93,11 @@ class Assistant:
     async def _plan(
         self, request: Request, tools: ToolBox, steps: list[Step]
     ) -> tuple[list[ToolCall], str]:
+        calls = route(request, tools)
         rules_decide = self.planner == "rules" or not tools.tools
         if self.planner == "hybrid" and set(tools.tools) <= set(self.tools.tools):
-            calls = route(request, tools)  # the rules first; the model when they fall short
-            rules_decide = bool(calls) or wants(request) is None
+            rules_decide = bool(calls) or wants(request) is None  # the model when they fall short
         if rules_decide:
-            calls = route(request, tools)
             steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
             return calls, "rules"
         started = time.perf_counter()
@@ -111,7 +110,6 @@ class Assistant:
             steps.append(Step("plan", {"planner": "model"}, _calls_text(planned), ms))
             return planned, "model"
         steps.append(Step("plan", {"planner": "model"}, f"invalid: {planned}", ms, ok=False))
-        calls = route(request, tools)
         steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
         return calls, f"rules ({planned})"
 
