@@ -44,6 +44,12 @@ class NotFound(LlmosError):
     status, type, code = 404, "invalid_request_error", "not_found"
 
 
+class Conflict(LlmosError):
+    """The thing named is not in the state the request needs (an action already decided)."""
+
+    status, type, code = 409, "invalid_request_error", "conflict"
+
+
 class ModelNotFound(NotFound):
     code = "model_not_found"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from llmos.assistant.apps import AppTools, install, read_manifest
+from llmos.assistant.knowledge import Knowledge
 from llmos.assistant.tools import ToolBox, ToolCall
 
 pytest.importorskip("mcp")
@@ -27,7 +28,7 @@ def test_an_apps_mcp_tools_are_listed_and_called(tmp_path):
         async def fake(arguments):
             return "translated"
 
-        tools = AppTools([Tool("translate", "t", {"type": "object"}, fake)])
+        tools = AppTools([Tool("translate", "t", {"type": "object"}, fake)], Knowledge(None))
         listed = await tools.of(app)
         assert [t.name for t in listed] == ["translate", "order_status", "open_ticket", "broken"]
         assert await tools.of(app) is listed  # kept while the manifest is unchanged

@@ -149,10 +149,14 @@ def test_an_invalid_plan_falls_back_to_the_rules_and_the_answer_goes_on():
     assert user["content"].startswith(said) and "translated: 早上好" in user["content"]
 
 
-def test_a_valid_plan_runs_in_order_and_a_failing_step_is_reported():
+def test_a_valid_plan_runs_in_order_and_a_failing_step_goes_back_once_then_to_the_user():
     ran: list = []
+    asked: list = []
 
     async def planner(request):
+        asked.append(request["messages"][-1]["content"])
+        if len(asked) > 1:  # the repair: the model is told what failed, and gives up
+            return json.dumps({"steps": []})
         steps = [{"name": "broken", "arguments": {}},
                  {"name": "search", "arguments": {"query": "beach"}}]  # fmt: skip
         return json.dumps({"steps": steps})
@@ -168,7 +172,8 @@ def test_a_valid_plan_runs_in_order_and_a_failing_step_is_reported():
     prepared = asyncio.run(assistant.prepare(messages, None))  # type: ignore[arg-type]
     assert prepared.planner == "model"
     assert [(s.capability, s.ok) for s in prepared.steps] == [
-        ("plan", True), ("tool:broken", False), ("tool:search", True)]  # fmt: skip
+        ("plan", True), ("tool:broken", False), ("tool:search", True), ("plan", True)]  # fmt: skip
+    assert len(asked) == 2 and "broken failed: RuntimeError: the disk is on fire" in asked[1]
     system, *turns, user = prepared.request["messages"]
     assert "[tool broken: failed]" in user["content"] and "Answer in English." in system["content"]
     assert "Be brief." in system["content"]  # the client's instructions join llmos's, first

@@ -137,3 +137,14 @@ def test_a_header_that_lies_about_length_decodes_only_what_is_there():
     data = bytearray(wav(0.1))
     struct.pack_into("<I", data, 40, 10 * 3600 * 22050 * 2)  # the data chunk claims 10 hours
     assert decode_audio(io.BytesIO(bytes(data))).shape == (1600,)
+
+
+def test_a_transparent_picture_is_seen_on_white_as_a_page_shows_it():
+    from PIL import Image
+
+    picture = Image.new("RGBA", (32, 32), (0, 0, 0, 0))  # transparent black
+    picture.paste((200, 30, 30, 255), (8, 8, 24, 24))  # an opaque red square
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    rgb = decode_image(out.getvalue()).rgb
+    assert tuple(rgb[0, 0]) == (255, 255, 255) and tuple(rgb[16, 16]) == (200, 30, 30)

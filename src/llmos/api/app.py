@@ -18,6 +18,7 @@ from llmos.api.errors import (
 )
 from llmos.api.limits import BodySizeLimit, check_json_body
 from llmos.api.routes import (
+    assistant,
     audio,
     chat,
     conversations,
@@ -33,6 +34,7 @@ from llmos.api.routes import (
 )
 from llmos.assistant.apps import AppTools
 from llmos.assistant.builtin import Services, builtin_tools
+from llmos.assistant.knowledge import Knowledge
 from llmos.assistant.loop import Assistant
 from llmos.assistant.tools import ToolBox
 from llmos.fusion.aligned import Aligned
@@ -44,7 +46,9 @@ from llmos.fusion.vision import Vision
 from llmos.kernel import Kernel, default_registry
 from llmos.settings import Settings
 from llmos.storage import ConversationStore, FileStore
+from llmos.storage.actions import ActionStore
 from llmos.storage.pictures import PictureStore
+from llmos.storage.profile import ProfileStore
 from llmos.storage.traces import TraceStore
 
 
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
             yield
         finally:
             await app.state.index.close()
+            await app.state.knowledge.close()
             await kernel.stop()
 
     app = FastAPI(
@@ -97,11 +102,20 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.assistant = Assistant(
         kernel, app.state.translator, ToolBox(builtin), planner=settings.planner
     )
-    app.state.app_tools = AppTools(builtin)
+    app.state.knowledge = Knowledge(
+        lambda path, roots: IndexService(
+            kernel, app.state.vision, app.state.translator, path=path, roots=roots,
+            classes=classes, aligned=app.state.aligned,
+        )
+    )  # fmt: skip
+    app.state.app_tools = AppTools(builtin, app.state.knowledge)
     app.state.traces = TraceStore(kernel.database)
+    app.state.profile = ProfileStore(kernel.database)
+    app.state.actions = ActionStore(kernel.database)
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)
+    app.include_router(assistant.router)
     app.include_router(conversations.router)
     app.include_router(files.router)
     app.include_router(embeddings.router)

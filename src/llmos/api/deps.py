@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import Request
 
 from llmos.errors import InvalidRequest
@@ -31,3 +33,12 @@ def keep_alive_of(value: str | float | None) -> KeepAlive:
         return parse_keep_alive(value)
     except ValueError as error:
         raise InvalidRequest(str(error)) from None
+
+
+def user_of(request: Request) -> str:
+    """Whose memory, actions and conversations a request reaches: ``local`` without API keys;
+    with keys, ``key:`` and a hash of the key (the middleware has checked it)."""
+    if not request.app.state.settings.api_keys:
+        return "local"
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:16]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llmos.assistant.tools import Tool
+from llmos.assistant.tools import Sourced, Tool
 from llmos.capabilities.translate.routes import routing_table
-from llmos.fusion.index.ground import MAX_SOURCES, ground
+from llmos.fusion.index.ground import MAX_SOURCES, Citation, ground
 from llmos.fusion.index.service import IndexService
 from llmos.fusion.translate import Translator
 
@@ -34,12 +34,12 @@ def builtin_tools(services: Services) -> list[Tool]:
         source, target = (names.get(code, code) for code in (done.source, done.target))
         return f'Translated from {source} into {target}: "{done.texts[0]}"'
 
-    async def search(arguments: dict) -> str:
+    async def search(arguments: dict) -> str | Sourced:
         searcher = await services.index.searcher()
         found = await ground(searcher, arguments["query"], limit=arguments.get("limit", 4))
         if not found.citations:
             return "No indexed file matches."
-        return "\n".join(f"[{c.number}] {c.where()}: {c.text}" for c in found.citations)
+        return cited(found.citations)
 
     language = {"enum": languages, "description": "a language code"}
     return [
@@ -74,3 +74,10 @@ def builtin_tools(services: Services) -> list[Tool]:
             search,
         ),
     ]
+
+
+def cited(citations: list[Citation], *, relative_to: str = "") -> Sourced:
+    """Found passages as a tool's result: "[1] where: text" lines, and the sources."""
+    where = [c.where().removeprefix(relative_to) for c in citations]
+    lines = [f"[{c.number}] {w}: {c.text}" for c, w in zip(citations, where, strict=True)]
+    return Sourced("\n".join(lines), tuple(where))

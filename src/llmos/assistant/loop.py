@@ -12,14 +12,17 @@ Every step is a :class:`Step` of the trace the answer carries.
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from llmos.assistant.knowledge import MAX_QUERY
+from llmos.assistant.knowledge import TOOL as KNOWLEDGE
 from llmos.assistant.perceive import Request, Step, perceive, short
-from llmos.assistant.plan import plan_request, read_plan
-from llmos.assistant.rules import route, wants
+from llmos.assistant.plan import plan_request, read_plan, repair_request
+from llmos.assistant.rules import route, stated_fact, wants
 from llmos.assistant.tools import ToolBox, ToolCall, ToolOutcome
 from llmos.capabilities.chat import chat_completion
 from llmos.capabilities.transcribe.service import transcribe
@@ -44,11 +47,15 @@ SYSTEM = (
 
 @dataclass(frozen=True)
 class Prepared:
-    """What is left to do: the chat request that words the answer, and the trace so far."""
+    """What is left to do: the chat request that words the answer, the trace so far, the
+    calls that wait for the user's confirmation, and a fact the user asked to remember."""
 
     request: Json
     steps: tuple[Step, ...]
     planner: str  # "model", "rules", or "rules (…why the plan was invalid)"
+    pending: tuple[ToolCall, ...] = ()
+    remember: str | None = None
+    sources: tuple[str, ...] = ()  # what the tools' numbered passages came from, in order
 
 
 class Assistant:
@@ -72,23 +79,50 @@ class Assistant:
         *,
         tools: ToolBox | None = None,
         system: str = "",
+        profile: tuple[str, ...] = (),
     ) -> Prepared:
         """Perceive, plan and act; ``tools`` and ``system`` (an app's) replace the built-in
-        tools and add to the instructions."""
+        tools and add to the instructions; ``profile``: what the user told llmos to remember.
+        A dangerous tool's call is not run: it waits in ``pending`` for the user."""
         tools = self.tools if tools is None else tools
         request = await perceive(messages, attachments, self._transcribe)
         steps = list(request.steps)
+        remember = stated_fact(request.said)
+        if remember:
+            steps.append(Step("memory", {"said": short(request.said)}, remember, 0.0))
         calls, planner = await self._plan(request, tools, steps)
-        outcomes = []
-        for call in calls:
-            outcome = await tools.run(call)
-            outcomes.append(outcome)
-            inputs = {k: short(v) if isinstance(v, str) else v for k, v in call.arguments.items()}
-            steps.append(Step(f"tool:{call.name}", inputs, short(outcome.output), outcome.ms,
-                              outcome.ok))  # fmt: skip
+        if KNOWLEDGE in tools and request.said and all(c.name != KNOWLEDGE for c in calls):
+            # an app's documents ground every answer, whatever the plan chose
+            calls = [ToolCall(KNOWLEDGE, {"query": request.said[:MAX_QUERY]}), *calls]
+        outcomes, pending = await _act(calls, tools, steps)
+        failed = [(o.call, o.output) for o in outcomes if not o.ok and o.executed]
+        if failed and planner == "model":  # the model may correct its calls, once
+            repaired = await self._repair(request, tools, failed, steps)
+            more, waiting = await _act(repaired, tools, steps)
+            if repaired:  # the repaired calls' outcomes replace the failed ones
+                outcomes = [o for o in outcomes if o.ok or not o.executed] + more
+            pending += waiting
         language = await self._language(request)
-        answer = _answer_request(request, outcomes, language, system)
-        return Prepared(answer, tuple(steps), planner)
+        facts = (*profile, *([remember] if remember else []))
+        answer = _answer_request(request, outcomes, language, system, pending, facts)
+        sources = tuple(source for outcome in outcomes for source in outcome.sources)
+        return Prepared(answer, tuple(steps), planner, tuple(pending), remember, sources)
+
+    async def _repair(
+        self, request: Request, tools: ToolBox, failed: list[tuple[ToolCall, str]],
+        steps: list[Step],
+    ) -> list[ToolCall]:  # fmt: skip
+        started = time.perf_counter()
+        try:
+            planned = read_plan(await self.chat(repair_request(request, tools, failed)), tools)
+        except LlmosError as error:
+            planned = f"the planner failed: {error.message}"
+        ms = (time.perf_counter() - started) * 1000
+        calls = planned if isinstance(planned, list) else []
+        output = _calls_text(calls) if isinstance(planned, list) else f"invalid: {planned}"
+        steps.append(Step("plan", {"planner": "model", "repair": True}, output, ms,
+                          ok=isinstance(planned, list)))  # fmt: skip
+        return calls
 
     async def _plan(
         self, request: Request, tools: ToolBox, steps: list[Step]
@@ -143,12 +177,36 @@ async def chat_text(kernel: Kernel, request: Json) -> str:
     return result.response["choices"][0]["message"].get("content") or ""
 
 
+async def _act(
+    calls: list[ToolCall], tools: ToolBox, steps: list[Step]
+) -> tuple[list[ToolOutcome], list[ToolCall]]:
+    """Run each call (checked, timed); a dangerous tool's valid call waits instead."""
+    outcomes, pending = [], []
+    for call in calls:
+        inputs = {k: short(v) if isinstance(v, str) else v for k, v in call.arguments.items()}
+        tool = tools.tools.get(call.name)
+        if tool is not None and tool.dangerous and tools.problem(call) is None:
+            pending.append(call)
+            steps.append(Step(f"tool:{call.name}", inputs, "waiting for confirmation", 0.0))
+            continue
+        outcome = await tools.run(call)
+        outcomes.append(outcome)
+        steps.append(Step(f"tool:{call.name}", inputs, short(outcome.output), outcome.ms,
+                          outcome.ok))  # fmt: skip
+    return outcomes, pending
+
+
 def _calls_text(calls: list[ToolCall]) -> str:
     return "; ".join(f"{c.name}({c.arguments})" for c in calls) or "no tools"
 
 
 def _answer_request(
-    request: Request, outcomes: list[ToolOutcome], language: str, system: str = ""
+    request: Request,
+    outcomes: list[ToolOutcome],
+    language: str,
+    system: str = "",
+    pending: list[ToolCall] | tuple[ToolCall, ...] = (),
+    profile: tuple[str, ...] = (),
 ) -> Json:
     """The request that words the answer: the instruction as the system message; the user's
     words, then what was perceived and what the tools returned, as the last message (small
@@ -158,13 +216,24 @@ def _answer_request(
     for outcome in outcomes:
         state = "result" if outcome.ok else "failed"
         found.append(f"[tool {outcome.call.name}: {state}]\n{outcome.output}")
+    for call in pending:
+        found.append(
+            f"[tool {call.name}: NOT DONE, waiting for the user's confirmation]\n"
+            f"{json.dumps(call.arguments, ensure_ascii=False)}\nTell the user what will be "
+            "done and that it needs their confirmation."
+        )
     said = request.said or "(The user sent only attachments.)"
     if found:
         said += "\n\n---\nWhat llmos found for this message:\n\n" + "\n\n".join(found)
         if any(o.ok for o in outcomes):
             said += "\n\n---\nAnswer with the tool results above; they are already done."
     given = [m["content"] for m in request.history if m["role"] == "system" and m["content"]]
-    instructions = "\n\n".join([SYSTEM, *([system] if system else []), *given])
+    known = [
+        'What the user asked you to remember (their words: "I" and "my" mean the user):',
+        *(f"- {fact}" for fact in profile),
+    ]
+    instructions = "\n\n".join([SYSTEM, *([system] if system else []), *given,
+                                 *(["\n".join(known)] if profile else [])])  # fmt: skip
     first = {"role": "system", "content": f"{instructions}\n\nAnswer in {language}."}
     turns = [m for m in request.history if m["role"] != "system"]
     return {"messages": [first, *turns, {"role": "user", "content": said}]}

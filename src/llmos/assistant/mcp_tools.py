@@ -4,7 +4,8 @@ llmos never imports an app's code: an app's server runs as its own process, star
 call (a second or so) and stopped after it, so a crashed or hung server costs one call, not the
 llmos server. Its tools are listed once per app and kept while the app is unchanged. A call's
 arguments are checked against the tool's schema before the process starts (``tools.py``); the
-SDK's time limit ends a call that hangs.
+SDK's time limit ends a call that hangs. A tool the server marks ``destructiveHint: true`` waits
+for the user's confirmation (a hint that asks for more care is safe to follow).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ class McpServer:
     cwd: Path | None = None
     log: Path | None = None  # where the server's stderr goes
 
+    def see_log(self) -> str:
+        return f" (its errors are in {self.log})" if self.log else ""
+
     def parameters(self):
         from mcp import StdioServerParameters
 
@@ -61,22 +65,33 @@ async def list_tools(server: McpServer, *, timeout: float = DEFAULT_TIMEOUT) -> 
             transport = mcp.stdio_client(server.parameters(), errlog=errlog)
             async with mcp.Client(transport, read_timeout_seconds=LIST_TIMEOUT) as client:
                 listed = await client.list_tools()
-    except (OSError, mcp.MCPError) as error:
+    except (OSError, mcp.MCPError, ExceptionGroup) as error:
         raise CapabilityUnavailable(
-            f"the MCP server {server.name!r} did not list its tools: {error}"
+            f"the MCP server {server.name!r} did not list its tools: {_first(error)}"
+            + server.see_log()
         ) from None
     return [
-        _tool(server, t.name, t.description or "", t.input_schema, timeout) for t in listed.tools
-    ]
+        _tool(server, t.name, t.description or "", t.input_schema, timeout,
+              dangerous=bool(t.annotations and t.annotations.destructive_hint is True))
+        for t in listed.tools
+    ]  # fmt: skip
 
 
-def _tool(server: McpServer, name: str, description: str, schema: Json, timeout: float) -> Tool:
+def _tool(
+    server: McpServer, name: str, description: str, schema: Json, timeout: float, *,
+    dangerous: bool = False,
+) -> Tool:  # fmt: skip
     async def run(arguments: Json) -> str:
         mcp = _sdk()
-        with _errlog(server) as errlog:
-            transport = mcp.stdio_client(server.parameters(), errlog=errlog)
-            async with mcp.Client(transport, read_timeout_seconds=timeout) as client:
-                result = await client.call_tool(name, arguments, read_timeout_seconds=timeout)
+        try:
+            with _errlog(server) as errlog:
+                transport = mcp.stdio_client(server.parameters(), errlog=errlog)
+                async with mcp.Client(transport, read_timeout_seconds=timeout) as client:
+                    result = await client.call_tool(name, arguments, read_timeout_seconds=timeout)
+        except (OSError, mcp.MCPError, ExceptionGroup) as error:
+            raise CapabilityUnavailable(
+                f"the MCP server {server.name!r} failed: {_first(error)}" + server.see_log()
+            ) from None
         text = _text(result.content)
         if result.is_error:
             raise CapabilityUnavailable(text or f"{server.name}.{name} failed")
@@ -84,7 +99,14 @@ def _tool(server: McpServer, name: str, description: str, schema: Json, timeout:
 
     schema = schema if isinstance(schema, dict) and schema.get("type") == "object" else {
         "type": "object"}  # fmt: skip
-    return Tool(name, description, schema, run, timeout=timeout + 5)
+    return Tool(name, description, schema, run, dangerous=dangerous, timeout=timeout + 5)
+
+
+def _first(error: BaseException) -> BaseException:
+    """The first error inside task groups' error groups (anyio wraps what a server does)."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
 
 
 def _text(content: list) -> str:

@@ -61,6 +61,22 @@ def plan_request(request: Request, tools: ToolBox) -> Json:
     }
 
 
+def repair_request(request: Request, tools: ToolBox, failed: list[tuple[ToolCall, str]]) -> Json:
+    """The plan request again, with the calls that failed and why: the model's one chance to
+    correct them (a tool error goes back to the model once, then to the user)."""
+    asked = plan_request(request, tools)
+    done = json.dumps({"steps": [{"name": c.name, "arguments": c.arguments} for c, _ in failed]},
+                      ensure_ascii=False)  # fmt: skip
+    errors = "\n".join(f"- {call.name} failed: {why}" for call, why in failed)
+    retry = (
+        f"These calls failed:\n{errors}\nReply with corrected steps to do again (other "
+        'arguments, another tool), or {"steps": []} if nothing would help.'
+    )
+    messages = [*asked["messages"], {"role": "assistant", "content": done},
+                {"role": "user", "content": retry}]  # fmt: skip
+    return {**asked, "messages": messages}
+
+
 def read_plan(output: str, tools: ToolBox) -> list[ToolCall] | str:
     """The plan's calls, or why the plan is invalid."""
     try:

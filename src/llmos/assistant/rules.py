@@ -30,6 +30,7 @@ class Intents:
     meaning: tuple[str, ...]
     into: tuple[str, ...]
     search: tuple[str, ...]
+    remember: tuple[str, ...]
 
 
 @cache
@@ -37,7 +38,7 @@ def intents() -> Intents:
     data = json.loads(resources.files("llmos.assistant").joinpath("data/intents.json").read_text())
     return Intents(
         {code: tuple(names) for code, names in data["languages"].items()},
-        *(tuple(data[key]) for key in ("translate", "meaning", "into", "search")),
+        *(tuple(data[key]) for key in ("translate", "meaning", "into", "search", "remember")),
     )
 
 
@@ -94,3 +95,19 @@ def route(request: Request, tools: ToolBox) -> list[ToolCall]:
     if wanted == "search" and "search" in tools:
         return [ToolCall("search", {"query": request.said[:500]})]
     return []
+
+
+MAX_FACT = 300  # characters of a remembered fact
+
+
+def stated_fact(said: str) -> str | None:
+    """What the user asks llmos to remember ("Remember that I am vegetarian", "记住我对花生过敏"),
+    as the words after the cue that starts a sentence; None when they ask nothing of the kind
+    ("do you remember that song?" is a question, not a fact)."""
+    lowered = said[:MAX_ROUTED].lower()
+    for cue in intents().remember:
+        found = re.search(r"(?:^|[.!?。！？]\s*)" + _pattern(cue), lowered)  # noqa: RUF001
+        if found:
+            fact = said[found.end() : found.end() + MAX_FACT].strip(" \t\n:,.;：，。")  # noqa: RUF001
+            return fact[:1].upper() + fact[1:] if fact else None
+    return None

@@ -22,11 +22,19 @@ DEFAULT_TIMEOUT = 120.0  # seconds; a cold model load on two cores fits
 
 
 @dataclass(frozen=True)
+class Sourced:
+    """A result that quotes numbered sources ([1] is ``sources[0]``): a file, page or span."""
+
+    text: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Tool:
     name: str
     description: str
     parameters: Json  # JSON schema of the arguments (an object)
-    run: Callable[[Json], Awaitable[str]]  # the result as text for the model
+    run: Callable[[Json], Awaitable[str | Sourced]]  # the result as text for the model
     dangerous: bool = False  # needs the user's confirmation before it runs
     timeout: float = DEFAULT_TIMEOUT
 
@@ -48,6 +56,7 @@ class ToolOutcome:
     output: str  # the result, or what went wrong (for the model and the trace)
     ms: float
     executed: bool  # False: refused before running (unknown tool, arguments, confirmation)
+    sources: tuple[str, ...] = ()  # what the output's [1], [2] cite
 
 
 class ToolBox:
@@ -83,8 +92,11 @@ class ToolBox:
         """Run ``call`` if its arguments are valid, within the tool's time limit."""
         started = time.perf_counter()
 
-        def outcome(ok: bool, output: str, executed: bool = True) -> ToolOutcome:
-            return ToolOutcome(call, ok, output, (time.perf_counter() - started) * 1000, executed)
+        def outcome(ok: bool, output: str | Sourced, executed: bool = True) -> ToolOutcome:
+            ms = (time.perf_counter() - started) * 1000
+            if isinstance(output, Sourced):
+                return ToolOutcome(call, ok, output.text, ms, executed, output.sources)
+            return ToolOutcome(call, ok, output, ms, executed)
 
         if (problem := self.problem(call)) is not None:
             return outcome(False, problem, executed=False)

@@ -19,19 +19,25 @@ app = typer.Typer(help="Install, list and remove apps (model id app:NAME).", no_
 
 @app.command("install")
 def install_app(
-    path: Annotated[Path, typer.Argument(help="The app's folder, with its llmos-app.toml.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The app's folder, with its llmos-app.toml, or the name of an example app "
+            "shipped with llmos (customer-service, home-assistant)."
+        ),
+    ],
 ) -> None:
     """Check an app's manifest and install it (a newer version replaces the old whole)."""
-    from llmos.assistant.apps import install
+    from llmos.assistant.apps import example, install
     from llmos.errors import LlmosError
 
+    source = path if path.exists() else (example(str(path)) or path)
     try:
-        installed = install(path, load_settings().apps_dir)
+        installed = install(source, load_settings().apps_dir)
     except LlmosError as error:
         errors.print(f"[red]error:[/] {escape(error.message)}")
         raise typer.Exit(2) from None
-    servers = ", ".join(s.name for s in installed.manifest.mcp) or "none"
-    console.print(f"installed {installed.model_id} in {installed.folder} (MCP servers: {servers})")
+    console.print(f"installed {installed.model_id} in {installed.folder}")
 
 
 @app.command("list")
@@ -39,12 +45,13 @@ def list_apps() -> None:
     """The installed apps."""
     from llmos.assistant.apps import installed
 
-    table = Table("model", "description", "built-in tools", "MCP servers")
+    table = Table("model", "description", "built-in tools", "tool servers", "knowledge")
     for found in installed(load_settings().apps_dir):
         manifest = found.manifest
+        servers = [s.name for s in found.servers()] + [h.name for h in manifest.http]
         table.add_row(found.model_id, escape(manifest.description),
-                      ", ".join(manifest.capabilities) or "-",
-                      ", ".join(s.name for s in manifest.mcp) or "-")  # fmt: skip
+                      ", ".join(manifest.capabilities) or "-", ", ".join(servers) or "-",
+                      ", ".join(manifest.knowledge) or "-")  # fmt: skip
     console.print(table)
 
 

@@ -76,6 +76,29 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX assistant_traces_by_created_at ON assistant_traces (created_at);
     """,
+    """
+    CREATE TABLE profile_facts (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,             -- 'local', or 'key:' + a hash of the API key
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX profile_facts_by_user ON profile_facts (user, created_at);
+    CREATE TABLE assistant_actions (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        model TEXT NOT NULL,            -- llmos-assistant or app:NAME: whose tool it is
+        tool TEXT NOT NULL,
+        arguments TEXT NOT NULL,        -- JSON
+        state TEXT NOT NULL,            -- pending, running, done, failed, rejected
+        output TEXT NOT NULL DEFAULT '',
+        trace_id TEXT
+    );
+    CREATE INDEX assistant_actions_by_user ON assistant_actions (user, created_at);
+    ALTER TABLE conversations ADD COLUMN user TEXT NOT NULL DEFAULT 'local';
+    """,
 )
 
 

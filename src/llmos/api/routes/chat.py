@@ -12,13 +12,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from llmos.api.chat_requests import ChatRequest, CompletionRequest, Message, Sampling
-from llmos.api.deps import get_kernel, keep_alive_of
+from llmos.api.deps import get_kernel, keep_alive_of, user_of
 from llmos.api.disconnect import unless_disconnected
+from llmos.api.routes.assistant import toolbox
 from llmos.api.streaming import stream_job
 from llmos.assistant.apps import PREFIX as APP_PREFIX
-from llmos.assistant.apps import app_of
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
-from llmos.assistant.tools import ToolBox
 from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
 from llmos.capabilities.chat.service import OnChunk
@@ -82,17 +81,19 @@ async def _assist(body: ChatRequest, request: Request, kernel: Kernel):
             f"{ASSISTANT!r} uses its own tools and answers in text; send 'tools' and "
             "'response_format' to a chat model instead."
         )
-    assistant, tools, system = request.app.state.assistant, None, ""
-    model = body.model or ASSISTANT
-    if model != ASSISTANT:  # an app: its instructions and its tools
-        app = await kernel.compute(app_of, model, request.app.state.settings.apps_dir)
-        tools = ToolBox(await unless_disconnected(request, request.app.state.app_tools.of(app)))
-        system = app.manifest.system
+    state, model, user = request.app.state, body.model or ASSISTANT, user_of(request)
+    tools, system = await toolbox(request, kernel, model)
+    profile = [fact.text for fact in await asyncio.to_thread(state.profile.list, user)]
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    preparing = assistant.prepare(messages, _attachments(request), tools=tools, system=system)
+    preparing = state.assistant.prepare(
+        messages, _attachments(request), tools=tools, system=system, profile=tuple(profile)
+    )
     prepared = await unless_disconnected(request, preparing)
-    traces = request.app.state.traces
-    trace_id = await asyncio.to_thread(traces.add, model, prepared.planner, prepared.steps)
+    trace_id = await asyncio.to_thread(state.traces.add, model, prepared.planner, prepared.steps)
+    if prepared.remember:
+        await asyncio.to_thread(state.profile.add, user, prepared.remember)
+    calls = [(call.name, call.arguments) for call in prepared.pending]
+    pending = await asyncio.to_thread(state.actions.add, user, model, calls, trace_id)
     payload = (
         body.model_dump(
             exclude_none=True, by_alias=True, exclude={"model", "stream", "keep_alive", "messages"}
@@ -109,10 +110,17 @@ async def _assist(body: ChatRequest, request: Request, kernel: Kernel):
 
     trace = {"id": trace_id, "planner": prepared.planner,
              "steps": [asdict(step) for step in prepared.steps]}  # fmt: skip
+    extra: Json = {"trace": trace}
+    if pending:
+        extra["pending_actions"] = [asdict(action) for action in pending]
+    if prepared.sources:
+        extra["citations"] = [
+            {"number": n, "source": source} for n, source in enumerate(prepared.sources, 1)
+        ]
     return await answer(
         request, kernel, spec, job, stream=body.stream,
         wants_usage=bool(body.stream_options and body.stream_options.include_usage),
-        keep_alive=keep_alive_of(body.keep_alive), extra={"llmos": {"trace": trace}},
+        keep_alive=keep_alive_of(body.keep_alive), extra={"llmos": extra},
         extra_on_last=True,
     )  # fmt: skip
 

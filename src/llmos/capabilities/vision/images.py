@@ -80,7 +80,9 @@ def decode_image(data: bytes, *, name: str = "the image") -> DecodedImage:
             exif = image.getexif()
             if exif.get(_ORIENTATION, 1) != 1:
                 ImageOps.exif_transpose(image, in_place=True)
-            if image.mode != "RGB":
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                image = _on_white(image)  # as a page shows it: transparent is not black
+            elif image.mode != "RGB":
                 image = image.convert("RGB")
             # one copy of the pixels out of Pillow (np.asarray would keep the image alive too)
             pixels = image.tobytes()
@@ -89,6 +91,16 @@ def decode_image(data: bytes, *, name: str = "the image") -> DecodedImage:
         shape = (image.height, image.width, 3)
     rgb = np.frombuffer(pixels, np.uint8).reshape(shape)
     return DecodedImage(rgb, taken_at=_taken_at(exif), gps=_gps(exif))
+
+
+def _on_white(image: Any) -> Any:
+    """A picture with transparency flattened onto white."""
+    from PIL import Image
+
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
 
 
 @contextmanager

@@ -57,6 +57,7 @@ class IndexJob:
     created_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     cancel: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    ended: asyncio.Event = field(default_factory=asyncio.Event, repr=False)  # set when finished
 
     @property
     def finished(self) -> bool:
@@ -223,3 +224,4 @@ class Indexer:
         job.state = state
         job.current = None
         job.finished_at = time.time()
+        job.ended.set()
