@@ -8,13 +8,18 @@ three ways with the same chat model, then answered:
 - ``hybrid``: the rules first, the model's plan when the words ask for a tool the rules could
   not fill in (designed on the tuning set's failures, measured on the check set).
 
-    python bench/assistant.py [--data tune|check] [--modes model,free,rules,hybrid] [--only N]
+    python bench/assistant.py [--data tune|check|apps-tune|apps-check]
+                              [--modes model,free,rules,hybrid] [--only N]
 
 ``tune`` is the first set (``assistant_requests.json``), whose results shaped ``hybrid``;
 ``check`` (``assistant_check.json``) was written before any planner change was measured.
+``apps-tune`` and ``apps-check``: 16 requests each to the two example apps (home-assistant,
+customer-service: typed, spoken, with a customer's photo), written together before any run and
+split alternately; the apps' instructions may be revised on ``apps-tune`` only.
 
 Per mode: tool selection (the same tools in the same order), argument match (translate: the
-text and the target language; search: the query holds the key word), end to end (the right
+text and the target language; search: the query holds the key word; an app's tool: each given
+value, and a text its result holds), end to end (the right
 tools and an answer holding an expected word), invalid plans, and median seconds to plan and
 to answer. Everything runs in this process through the app ``llmos serve`` runs; the user's
 files are four short notes indexed first.
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import io
 import json
 import re
@@ -36,12 +42,18 @@ from PIL import Image, ImageDraw, ImageFont
 from starlette.testclient import TestClient
 
 from llmos.api.app import create_app
+from llmos.assistant.apps import app_of, example, install
 from llmos.assistant.loop import Assistant, chat_text
+from llmos.assistant.tools import ToolBox
 from llmos.fusion.attachments import Attachments
 from llmos.settings import Settings
 
-DATA = {"tune": Path(__file__).parent / "data" / "assistant_requests.json",
-        "check": Path(__file__).parent / "data" / "assistant_check.json"}  # fmt: skip
+HERE = Path(__file__).parent / "data"
+DATA = {"tune": HERE / "assistant_requests.json", "check": HERE / "assistant_check.json",
+        "apps-tune": HERE / "assistant_apps_tune.json",
+        "apps-check": HERE / "assistant_apps_check.json"}  # fmt: skip
+KNOWLEDGE = "tool:knowledge"  # an app's documents, searched for every message: not planned
+STAMPS = Path("/usr/share/tuxpaint/stamps")  # tuxpaint-stamps-default: the customers' photos
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 FENCED = re.compile(r"\{.*\}", re.S)
 TRIM = " .?!。？！\"'“”‘’"  # noqa: RUF001
@@ -68,12 +80,18 @@ def message(case: dict, client: TestClient) -> list[dict]:
         parts.append({"type": "text", "text": case["text"]})
     if "sign" in case:
         parts.append({"type": "image_url", "image_url": {"url": sign(case["sign"])}})
+    if "photo" in case:
+        photo = base64.b64encode((STAMPS / case["photo"]).read_bytes()).decode()
+        parts.append({"type": "image_url", "image_url": {"url": f"data:image/png;base64,{photo}"}})
     return [{"role": "user", "content": parts}]
 
 
-def right_arguments(made: list[tuple[str, dict]], wanted: list[dict]) -> bool:
-    for (name, arguments), expected in zip(made, wanted, strict=True):
-        if name == "translate":
+def right_arguments(made: list[tuple[str, dict, str]], wanted: list[dict]) -> bool:
+    for (name, arguments, output), expected in zip(made, wanted, strict=True):
+        if "contains" not in expected["arguments"] and name != "translate":  # an app's tool
+            if not app_arguments(arguments, output, expected):
+                return False
+        elif name == "translate":
             same_text = arguments.get("text", "").strip(TRIM).lower() == (
                 expected["arguments"]["text"].strip(TRIM).lower()
             )
@@ -82,6 +100,22 @@ def right_arguments(made: list[tuple[str, dict]], wanted: list[dict]) -> bool:
         elif expected["arguments"]["contains"] not in arguments.get("query", "").lower():
             return False
     return True
+
+
+def app_arguments(arguments: dict, output: str, expected: dict) -> bool:
+    """Every expected value given (a text contained, case-insensitive), and the output holding
+    the expected text."""
+    for key, value in expected["arguments"].items():
+        given = arguments.get(key)
+        if isinstance(value, str):
+            if not isinstance(given, str) or value.lower() not in given.lower():
+                return False
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            if given != value:
+                return False
+        elif not isinstance(given, int | float) or float(given) != float(value):
+            return False
+    return expected.get("output", "") in output
 
 
 def free_chat(kernel):
@@ -108,15 +142,17 @@ def main() -> None:
         home = Path(folder)
         notes = home / "notes"
         notes.mkdir()
-        for name, text in data["notes"].items():
+        for name, text in data.get("notes", {}).items():
             (notes / name).write_text(text)
         settings = Settings(home=home, models_dir=Settings().models_dir, index_roots=[notes])
+        for app in sorted({case["app"] for case in cases if "app" in case}):
+            install(example(app), settings.apps_dir)  # type: ignore[arg-type]
         with TestClient(create_app(settings)) as client:
             job = client.post("/v1/index", json={"paths": [str(notes)]}).json()
             while job["state"] not in ("done", "failed", "cancelled"):
                 time.sleep(0.5)
                 job = client.get(f"/v1/index/jobs/{job['id']}").json()
-            print(f"indexed {len(data['notes'])} notes: {job['state']}", flush=True)
+            print(f"indexed {len(data.get('notes', {}))} notes: {job['state']}", flush=True)
             messages = [message(case, client) for case in cases]
             state = client.app.state  # type: ignore[attr-defined]
             attachments = Attachments(state.vision, state.files, allowed_hosts=[],
@@ -134,25 +170,33 @@ def main() -> None:
 def run(mode, assistant, cases, messages, attachments, client) -> None:
     tools = arguments = whole = invalid = 0
     plan_s, answer_s = [], []
+    state = client.app.state
     for case, sent in zip(cases, messages, strict=True):
         started = time.perf_counter()
-        prepared = client.portal.call(assistant.prepare, sent, attachments)
+        toolbox, system = None, ""
+        if "app" in case:  # the app's tools and instructions, as app:NAME gets them
+            app = app_of(f"app:{case['app']}", state.settings.apps_dir)
+            toolbox = ToolBox(client.portal.call(state.app_tools.of, app))
+            system = app.manifest.system
+        prepare = functools.partial(assistant.prepare, tools=toolbox, system=system)
+        prepared = client.portal.call(prepare, sent, attachments)
         reply = client.portal.call(chat_text, assistant.kernel, prepared.request)
         answer_s.append(time.perf_counter() - started)
         plans = [s for s in prepared.steps if s.capability == "plan"]
         plan_s.append(sum(s.ms for s in plans) / 1000)
         invalid += any(not s.ok for s in plans)
-        made = [(s.capability[5:], s.inputs) for s in prepared.steps
-                if s.capability.startswith("tool:")]  # fmt: skip
-        names_right = [n for n, _ in made] == [c["name"] for c in case["calls"]]
+        made = [(s.capability[5:], s.inputs, s.output) for s in prepared.steps
+                if s.capability.startswith("tool:") and s.capability != KNOWLEDGE]  # fmt: skip
+        names_right = [n for n, _, _ in made] == [c["name"] for c in case["calls"]]
         arguments_right = names_right and right_arguments(made, case["calls"])
         said = reply.lower()
-        answered = any(word.lower() in said for word in case["answer"])
+        answered = any(word.lower() in said for word in case["answer"]) or not case["answer"]
         tools += names_right
         arguments += arguments_right
         whole += arguments_right and answered
         print(f"  {mode} {'ok ' if names_right and answered else 'BAD'} "
-              f"{case.get('text') or case.get('spoken')!r} -> {made} -> {reply[:80]!r}",
+              f"{case.get('text') or case.get('spoken')!r} -> {[m[:2] for m in made]} -> "
+              f"{reply[:80]!r}",
               flush=True)  # fmt: skip
     n = len(cases)
     print(

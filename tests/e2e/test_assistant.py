@@ -106,3 +106,38 @@ def test_plain_chat_models_refuse_audio_and_the_assistant_refuses_tools(client):
             messages=[{"role": "user", "content": [{"type": "input_audio", "input_audio": {
                 "data": not_audio, "format": "wav"}}]}],
         )  # fmt: skip
+
+
+def test_answers_are_spoken_when_asked_whole_and_streamed(client):
+    import wave
+
+    response = client.chat.completions.create(
+        model="llmos-assistant", temperature=0, modalities=["text", "audio"],
+        audio={"voice": "alloy", "format": "wav"},
+        messages=[{"role": "user", "content": "Translate 'good night' into French."}],
+    )  # fmt: skip
+    message = response.choices[0].message
+    assert message.audio is not None and message.audio.transcript == message.content
+    with wave.open(io.BytesIO(base64.b64decode(message.audio.data))) as recording:
+        assert recording.getnframes() / recording.getframerate() > 0.5  # true sizes
+    heard = client.audio.transcriptions.create(
+        model="whisper-1", file=("answer.wav", base64.b64decode(message.audio.data))
+    )
+    assert "nuit" in heard.text.lower() or "night" in heard.text.lower(), heard.text
+    stream = client.chat.completions.create(
+        model="qwen2.5-coder-1.5b-instruct", stream=True, max_tokens=12, temperature=0,
+        modalities=["text", "audio"], audio={"voice": "alloy", "format": "mp3"},
+        messages=[{"role": "user", "content": "Say hello."}],
+    )  # fmt: skip
+    chunks = list(stream)
+    [spoken] = [c.choices[0].delta.audio for c in chunks if c.choices and c.choices[0].delta.audio]
+    assert base64.b64decode(spoken.data)[:3] in (b"ID3", b"\xff\xfb", b"\xff\xf3")  # MP3
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert spoken.transcript == text
+    for wrong, words in (({"audio": {"voice": "nobody", "format": "wav"}}, "Unknown voice"),
+                         ({}, "say how in 'audio'")):  # fmt: skip
+        with pytest.raises(openai.BadRequestError, match=words):
+            client.chat.completions.create(
+                model="llmos-assistant", modalities=["text", "audio"],
+                messages=[{"role": "user", "content": "hi"}], **wrong,
+            )  # fmt: skip

@@ -114,3 +114,30 @@ def test_a_deleted_profile_fact_is_gone_from_later_answers(client, served):
     httpx.delete(f"{base_url}/v1/assistant/profile/{fact['id']}").raise_for_status()
     answer, _ = ask(client, "llmos-assistant", "What is my favourite colour?")
     assert "teal" not in answer.lower()
+
+
+def test_a_stored_conversation_with_an_app_keeps_its_turns(served):
+    base_url, apps = served
+    with httpx.Client(base_url=base_url, timeout=300) as http:
+        conversation = http.post("/v1/conversations", json={"model": "app:home-assistant"})
+        conversation_id = conversation.json()["id"]
+        turn = http.post(f"/v1/conversations/{conversation_id}/messages",
+                         json={"content": "Set the thermostat to 23 degrees."})  # fmt: skip
+        assert turn.status_code == 200, turn.text
+        steps = turn.json()["llmos"]["trace"]["steps"]
+        assert any(s["capability"] == "tool:set_thermostat" and s["ok"] for s in steps), steps
+        stored = http.get(f"/v1/conversations/{conversation_id}").json()["messages"]
+    assert [m["role"] for m in stored] == ["user", "assistant"]
+    assert stored[0]["content"] == "Set the thermostat to 23 degrees."
+    database = apps["home-assistant"] / "home.db"
+    assert rows(database, "SELECT state FROM devices WHERE name = 'thermostat'") == [("23.0",)]
+
+
+def test_the_sdk_asks_an_app_and_reads_the_trace(served):
+    from llmos.sdk import LlmosClient
+
+    with LlmosClient(served[0]) as sdk:
+        reply = sdk.assistant("Switch on the bedroom light.", model="app:home-assistant")
+    called = [step for step in reply.steps if step.capability == "tool:set_light"]
+    assert called and called[0].ok and called[0].inputs == {"room": "bedroom", "on": True}
+    assert reply.trace_id.startswith("trace_") and reply.text

@@ -84,3 +84,32 @@ def check_actions(one: httpx.Client, two: httpx.Client, door: str, light: str) -
     assert again.status_code == 409 and "not pending" in again.json()["error"]["message"]
     rejected = one.post(f"/v1/assistant/actions/{light}/reject").json()
     assert rejected["state"] == "rejected"
+
+
+def test_stored_conversations_are_each_users_own(server):
+    _app, base_url = server
+    with client(base_url, KEYS[0]) as one, client(base_url, KEYS[1]) as two:
+        made = one.post("/v1/conversations", json={"title": "mine", "model": "llmos-assistant"})
+        assert made.status_code == 200, made.text
+        conversation = made.json()["id"]
+        assert [c["id"] for c in one.get("/v1/conversations").json()["data"]] == [conversation]
+        assert two.get("/v1/conversations").json()["data"] == []
+        assert two.get(f"/v1/conversations/{conversation}").status_code == 404
+        assert two.delete(f"/v1/conversations/{conversation}").status_code == 404
+        turn = two.post(f"/v1/conversations/{conversation}/messages", json={"content": "hi"})
+        assert turn.status_code == 404
+        missing = one.post("/v1/conversations", json={"model": "app:nothing"})
+        assert missing.status_code == 404 and "llmos app install" in missing.text
+
+
+def test_the_sdk_keeps_the_profile_in_process_with_typed_results():
+    import llmos
+
+    with llmos.LocalClient() as local:
+        fact = local.remember("I take my tea without sugar")
+        assert [f.text for f in local.profile()] == ["I take my tea without sugar"]
+        assert local.edit_fact(fact.id, "I take my tea with milk").text.endswith("milk")
+        local.forget(fact.id)
+        assert local.profile() == [] and local.actions(state="pending") == []
+        with pytest.raises(llmos.sdk.ApiError, match="No action"):
+            local.approve("act_nothing")

@@ -153,3 +153,31 @@ def test_the_example_apps_are_shipped_and_their_tools_marked():
     found = {function.__name__: mark for function, mark in marked(module)}
     assert set(found) == {"plain", "risky"} and found["risky"].dangerous
     assert found["risky"].name == "careful" and plain(2) == 2  # the function is unchanged
+
+
+def test_a_full_profile_refuses_more_and_traces_are_their_users(tmp_path, monkeypatch):
+    from llmos.errors import Conflict
+    from llmos.storage import profile
+    from llmos.storage.traces import TraceStore
+
+    database = Database(tmp_path / "llmos.db")
+    monkeypatch.setattr(profile, "MAX_FACTS", 2)
+    store = ProfileStore(database)
+    store.add("local", "one")
+    store.add("local", "two")
+    with pytest.raises(Conflict, match="delete some"):
+        store.add("local", "three")
+    assert [f.text for f in store.list("local")] == ["one", "two"]  # nothing evicted
+    traces = TraceStore(database)
+    trace_id = traces.add("llmos-assistant", "rules", [], user="key:a")
+    assert traces.get(trace_id, "key:a") is not None and traces.get(trace_id, "key:b") is None
+
+
+def test_an_app_linking_outside_its_folder_is_refused(tmp_path):
+    source = tmp_path / "source"
+    (source / "docs").mkdir(parents=True)
+    (source / "llmos-app.toml").write_text('name = "leaky"\nknowledge = ["docs"]\n')
+    (source / "docs" / "passwords.txt").symlink_to(tmp_path / "secret.txt")
+    (tmp_path / "secret.txt").write_text("hunter2")
+    with pytest.raises(InvalidRequest, match="links outside the app's folder"):
+        install(source, tmp_path / "apps")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,8 +22,13 @@ class ApiKeyMiddleware:
         if scope["type"] != "http" or not self._keys or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
-        problem = self._check(dict(scope["headers"]).get(b"authorization"))
+        header = dict(scope["headers"]).get(b"authorization")
+        problem = self._check(header)
         if problem is None:
+            assert header is not None
+            # whose memory and actions the request reaches: the key that was checked
+            token = header.partition(b" ")[2].strip()
+            scope.setdefault("state", {})["user"] = "key:" + hashlib.sha256(token).hexdigest()[:16]
             await self.app(scope, receive, send)
             return
         await from_llmos_error(Unauthorized(problem))(scope, receive, send)

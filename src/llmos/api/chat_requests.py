@@ -177,11 +177,36 @@ class ResponseFormat(BaseModel):
         return self
 
 
+class AudioOutput(BaseModel):
+    """How a spoken answer should sound and be encoded (OpenAI's ``audio``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    voice: str = Field("alloy", max_length=100)
+    format: Literal["wav", "mp3", "flac", "opus", "pcm16"] = "wav"
+
+
 class ChatRequest(Sampling):
     messages: list[Message] = Field(min_length=1)
     response_format: ResponseFormat | None = None
     tools: list[Tool] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
+    modalities: list[Literal["text", "audio"]] | None = Field(None, max_length=2)
+    audio: AudioOutput | None = None
+
+    @model_validator(mode="after")
+    def _audio_asked_whole(self) -> ChatRequest:
+        if self.modalities and "audio" in self.modalities and self.audio is None:
+            raise ValueError(
+                "'modalities' asks for audio: say how in 'audio', e.g. "
+                '{"voice": "alloy", "format": "wav"}'
+            )
+        return self
+
+    @property
+    def spoken(self) -> AudioOutput | None:
+        """The audio asked for, if the answer is to be spoken."""
+        return self.audio if self.modalities and "audio" in self.modalities else None
 
 
 class CompletionRequest(Sampling):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from fastapi import Request
 
 from llmos.errors import InvalidRequest
+from llmos.fusion.attachments import Attachments
 from llmos.kernel import Kernel
 from llmos.kernel.models import UNSET, KeepAlive
 from llmos.storage import ConversationStore, FileStore
@@ -38,7 +37,15 @@ def keep_alive_of(value: str | float | None) -> KeepAlive:
 def user_of(request: Request) -> str:
     """Whose memory, actions and conversations a request reaches: ``local`` without API keys;
     with keys, ``key:`` and a hash of the key (the middleware has checked it)."""
-    if not request.app.state.settings.api_keys:
-        return "local"
-    token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    return getattr(request.state, "user", "local")  # set by the API key middleware
+
+
+def attachments_of(request: Request) -> Attachments:
+    """The reader of a request's pictures and documents, bounded by the server's settings."""
+    settings = request.app.state.settings
+    return Attachments(
+        request.app.state.vision,
+        request.app.state.files,
+        allowed_hosts=settings.image_url_hosts,
+        max_bytes=int(settings.max_upload_mb * 1_000_000),
+    )

@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
 from typing import Any
 
 from fastapi import Request
@@ -40,8 +40,10 @@ async def stream_job(
     *,
     chunks: Callable[[Json], Iterable[Json]],
     finish: Callable[[Any], Iterable[Json]],
+    after: Callable[[Any], Awaitable[Iterable[Json]]] | None = None,
 ) -> StreamingResponse:
-    """Run ``start(on_chunk)`` and stream what it emits as SSE, then ``finish(result)``.
+    """Run ``start(on_chunk)`` and stream what it emits as SSE, then ``finish(result)``, then
+    what ``after(result)`` makes (work that waits, such as speaking the answer).
 
     ``chunks`` rewrites each engine chunk into what the client should see (maybe nothing).
     """
@@ -58,7 +60,10 @@ async def stream_job(
                 if done:
                     break
                 batch = await items.get_all()
-            yield "".join(sse(chunk) for chunk in finish(task.result())) + sse("[DONE]")
+            yield "".join(sse(chunk) for chunk in finish(task.result()))
+            if after is not None:
+                yield "".join(sse(chunk) for chunk in await after(task.result()))
+            yield sse("[DONE]")
         except LlmosError as error:
             yield sse(error_body(error.message, type_=error.type, code=error.code))
         except Exception:

@@ -30,6 +30,8 @@ processes.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import shutil
 import sys
@@ -176,19 +178,31 @@ def read_manifest(folder: Path) -> Manifest:
 def install(source: Path, apps_dir: Path) -> App:
     """Copy the app in ``source`` into ``apps_dir``, replacing an older version whole."""
     manifest = read_manifest(source)
+    _no_links_out(source)
     for relative in [e.module for e in manifest.python] + manifest.knowledge:
         if not (source / relative).exists():
             raise InvalidRequest(f"{source / MANIFEST} names {relative!r}, which is not there.")
     apps_dir.mkdir(parents=True, exist_ok=True)
     target = apps_dir / manifest.name
     staged = apps_dir / f".{manifest.name}.{uuid.uuid4().hex[:8]}"
-    shutil.copytree(source, staged, ignore=IGNORED)
+    shutil.copytree(source, staged, ignore=IGNORED, symlinks=True)
     old = apps_dir / f".{manifest.name}.old.{uuid.uuid4().hex[:8]}"
     if target.exists():
         target.rename(old)
     staged.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     return App(manifest, target)
+
+
+def _no_links_out(source: Path) -> None:
+    """Refuse an app whose symbolic links point outside its folder (its documents would be
+    another folder's)."""
+    root = source.resolve()
+    for folder, names, files in os.walk(source):
+        for name in names + files:
+            path = Path(folder) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                raise InvalidRequest(f"{path} links outside the app's folder; copy the file in.")
 
 
 def example(name: str) -> Path | None:
@@ -237,17 +251,21 @@ class AppTools:
     def __init__(self, builtin: list[Tool], knowledge: Knowledge) -> None:
         self.builtin = {tool.name: tool for tool in builtin}
         self.knowledge = knowledge
-        self._listed: dict[tuple[str, float], list[Tool]] = {}
+        self._listed: dict[tuple[str, int, int], list[Tool]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def of(self, app: App) -> list[Tool]:
-        key = (app.manifest.name, (app.folder / MANIFEST).stat().st_mtime)
-        if key not in self._listed:
-            if any(k[0] == key[0] for k in self._listed):  # installed again: a new index
-                await self.knowledge.forget(app.folder)
-            tools = await self._tools(app)
-            self._listed = {k: v for k, v in self._listed.items() if k[0] != key[0]}
-            self._listed[key] = tools
-        return self._listed[key]
+        # an install makes a new folder (a new inode), even when the manifest is unchanged
+        manifest = app.folder / MANIFEST
+        key = (app.manifest.name, app.folder.stat().st_ino, manifest.stat().st_mtime_ns)
+        async with self._locks.setdefault(app.manifest.name, asyncio.Lock()):
+            if key not in self._listed:
+                if any(k[0] == key[0] for k in self._listed):  # installed again: a new index
+                    await self.knowledge.forget(app.folder)
+                tools = await self._tools(app)
+                self._listed = {k: v for k, v in self._listed.items() if k[0] != key[0]}
+                self._listed[key] = tools
+            return self._listed[key]
 
     async def _tools(self, app: App) -> list[Tool]:
         manifest = app.manifest

@@ -59,7 +59,8 @@ def http_tool(
                 value = response.json()
             except ValueError:
                 return body
-            return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            return text[:MAX_RESULT]
         return body or "(done)"
 
     return Tool(name, description, parameters, run, dangerous=dangerous, timeout=timeout)

@@ -31,7 +31,9 @@ class Knowledge:
         self._indexes: dict[Path, tuple[IndexService, asyncio.Task]] = {}
 
     def tool(self, name: str, folder: Path, folders: list[str]) -> Tool:
-        roots = [(folder / relative).resolve() for relative in folders]
+        inside = folder.resolve()
+        roots = [root for relative in folders
+                 if (root := (folder / relative).resolve()).is_relative_to(inside)]  # fmt: skip
 
         async def run(arguments: dict) -> str | Sourced:
             service = await self._ready(folder, roots)

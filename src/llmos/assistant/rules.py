@@ -104,9 +104,8 @@ def stated_fact(said: str) -> str | None:
     """What the user asks llmos to remember ("Remember that I am vegetarian", "记住我对花生过敏"),
     as the words after the cue that starts a sentence; None when they ask nothing of the kind
     ("do you remember that song?" is a question, not a fact)."""
-    lowered = said[:MAX_ROUTED].lower()
     for cue in intents().remember:
-        found = re.search(r"(?:^|[.!?。！？]\s*)" + _pattern(cue), lowered)  # noqa: RUF001
+        found = re.search(r"(?:^|[.!?。！？]\s*)" + _pattern(cue), said[:MAX_ROUTED], re.I)  # noqa: RUF001
         if found:
             fact = said[found.end() : found.end() + MAX_FACT].strip(" \t\n:,.;：，。")  # noqa: RUF001
             return fact[:1].upper() + fact[1:] if fact else None

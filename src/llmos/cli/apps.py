@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from llmos.cli.common import console, errors, load_settings
 
@@ -45,7 +45,8 @@ def list_apps() -> None:
     """The installed apps."""
     from llmos.assistant.apps import installed
 
-    table = Table("model", "description", "built-in tools", "tool servers", "knowledge")
+    model = Column("model", no_wrap=True)  # ids are copied: never cut
+    table = Table(model, "description", "built-in tools", "tool servers", "knowledge")
     for found in installed(load_settings().apps_dir):
         manifest = found.manifest
         servers = [s.name for s in found.servers()] + [h.name for h in manifest.http]

@@ -1,6 +1,7 @@
 """The Python SDK for llmos's own routes. For OpenAI routes, use the official ``openai`` client
 with ``base_url="http://127.0.0.1:8000/v1"``."""
 
+from llmos.sdk.assistant import Action, Fact, Reply, Step
 from llmos.sdk.attachments import file_part
 from llmos.sdk.client import (
     ApiError,
@@ -11,10 +12,14 @@ from llmos.sdk.client import (
 )
 
 __all__ = [
+    "Action",
     "ApiError",
+    "Fact",
     "LlmosClient",
+    "Reply",
     "ResidentModel",
     "ServerStatus",
     "ServerUnreachable",
+    "Step",
     "file_part",
 ]

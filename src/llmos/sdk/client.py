@@ -1,4 +1,6 @@
-"""A small typed client for the model manager routes (/api/ps, /api/load, /api/unload)."""
+"""The client of llmos's own routes: the model manager (/api/ps, load, unload), chat and stored
+conversations, speech, translation, vision, search and pictures; the assistant's methods come
+from :class:`~llmos.sdk.assistant.AssistantMethods`."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any, Literal
 import httpx
 
 from llmos.atomic import atomic_target
+from llmos.sdk.assistant import AssistantMethods
 
 
 class ApiError(Exception):
@@ -52,7 +55,7 @@ class ServerStatus:
 _RESIDENT_FIELDS = tuple(field.name for field in fields(ResidentModel))
 
 
-class LlmosClient:
+class LlmosClient(AssistantMethods):
     def __init__(
         self,
         base_url: str = "http://127.0.0.1:8000",

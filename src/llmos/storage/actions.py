@@ -13,7 +13,7 @@ from typing import Any, Literal
 from llmos.storage.database import Database
 
 State = Literal["pending", "running", "done", "failed", "rejected"]
-KEEP = 10_000
+KEEP = 1000  # decided actions per user
 _COLUMNS = "id, created_at, model, tool, arguments, state, output, trace_id"
 
 
@@ -54,10 +54,11 @@ class ActionStore:
                   json.dumps(a.arguments, ensure_ascii=False), a.state, a.output, a.trace_id)
                  for a in actions],
             )  # fmt: skip
-            conn.execute(
+            conn.execute(  # the user's oldest decided ones; what waits or runs is kept
                 "DELETE FROM assistant_actions WHERE id IN (SELECT id FROM assistant_actions "
+                "WHERE user = ? AND state IN ('done', 'failed', 'rejected') "
                 "ORDER BY created_at DESC LIMIT -1 OFFSET ?)",
-                (KEEP,),
+                (user, KEEP),
             )
         return actions
 

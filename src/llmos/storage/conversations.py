@@ -44,7 +44,12 @@ class ConversationStore:
         self._db = database
 
     def create(
-        self, *, title: str = "", model: str | None = None, system: str | None = None
+        self,
+        *,
+        title: str = "",
+        model: str | None = None,
+        system: str | None = None,
+        user: str = "local",
     ) -> Conversation:
         now = time.time()
         conversation = Conversation(
@@ -59,23 +64,29 @@ class ConversationStore:
         )
         with self._db.transaction() as db:
             db.execute(
-                f"INSERT INTO conversations ({_CONVERSATION}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                astuple(conversation),
+                f"INSERT INTO conversations ({_CONVERSATION}, user) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*astuple(conversation), user),
             )
         return conversation
 
-    def get(self, conversation_id: str) -> Conversation | None:
+    def get(self, conversation_id: str, *, user: str | None = None) -> Conversation | None:
+        """The conversation; with ``user``, only if it is theirs."""
         with self._db.transaction() as db:
             row = db.execute(
-                f"SELECT {_CONVERSATION} FROM conversations WHERE id = ?", (conversation_id,)
+                f"SELECT {_CONVERSATION} FROM conversations WHERE id = ? "
+                "AND (? IS NULL OR user = ?)",
+                (conversation_id, user, user),
             ).fetchone()
         return Conversation(*row) if row else None
 
-    def list(self, *, limit: int = 100) -> list[Conversation]:
+    def list(self, *, user: str | None = None, limit: int = 100) -> list[Conversation]:
+        """The newest conversations (``user``'s only, when given)."""
         with self._db.transaction() as db:
             rows = db.execute(
-                f"SELECT {_CONVERSATION} FROM conversations ORDER BY updated_at DESC LIMIT ?",
-                (limit,),
+                f"SELECT {_CONVERSATION} FROM conversations WHERE (? IS NULL OR user = ?) "
+                "ORDER BY updated_at DESC LIMIT ?",
+                (user, user, limit),
             ).fetchall()
         return [Conversation(*row) for row in rows]
 

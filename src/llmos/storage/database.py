@@ -98,6 +98,7 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX assistant_actions_by_user ON assistant_actions (user, created_at);
     ALTER TABLE conversations ADD COLUMN user TEXT NOT NULL DEFAULT 'local';
+    ALTER TABLE assistant_traces ADD COLUMN user TEXT NOT NULL DEFAULT 'local';
     """,
 )
 

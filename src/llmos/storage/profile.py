@@ -8,9 +8,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from llmos.errors import Conflict
 from llmos.storage.database import Database
 
-MAX_FACTS = 200  # per user; the oldest go first
+MAX_FACTS = 200  # per user: more is refused, never evicted
 
 
 @dataclass(frozen=True)
@@ -26,18 +27,22 @@ class ProfileStore:
         self.database = database
 
     def add(self, user: str, text: str) -> Fact:
+        """Keep a fact; :class:`Conflict` when the user has ``MAX_FACTS`` already."""
         now = time.time()
         fact = Fact(f"fact_{uuid.uuid4().hex[:16]}", now, now, text)
         with self.database.transaction() as conn:
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM profile_facts WHERE user = ?", (user,)
+            ).fetchone()
+            if count >= MAX_FACTS:
+                raise Conflict(
+                    f"Your profile holds {MAX_FACTS} facts, as many as it keeps; delete some "
+                    "first (DELETE /v1/assistant/profile/{id})."
+                )
             conn.execute(
                 "INSERT INTO profile_facts (id, user, created_at, updated_at, text) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (fact.id, user, now, now, text),
-            )
-            conn.execute(
-                "DELETE FROM profile_facts WHERE user = ? AND id IN (SELECT id FROM "
-                "profile_facts WHERE user = ? ORDER BY created_at DESC LIMIT -1 OFFSET ?)",
-                (user, user, MAX_FACTS),
             )
         return fact
 

@@ -30,15 +30,22 @@ class TraceStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def add(self, model: str, planner: str, steps: Iterable[Any]) -> str:
-        """Keep a trace (``steps``: dataclasses or dicts); returns its id."""
+    def add(self, model: str, planner: str, steps: Iterable[Any], *, user: str = "local") -> str:
+        """Keep ``user``'s trace (``steps``: dataclasses or dicts); returns its id."""
         trace_id = f"trace_{uuid.uuid4().hex[:24]}"
         rows = [asdict(s) if hasattr(s, "__dataclass_fields__") else dict(s) for s in steps]
         with self.database.transaction() as conn:
             conn.execute(
-                "INSERT INTO assistant_traces (id, created_at, model, planner, steps) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (trace_id, time.time(), model, planner, json.dumps(rows, ensure_ascii=False)),
+                "INSERT INTO assistant_traces (id, created_at, model, planner, steps, user) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    trace_id,
+                    time.time(),
+                    model,
+                    planner,
+                    json.dumps(rows, ensure_ascii=False),
+                    user,
+                ),
             )
             conn.execute(
                 "DELETE FROM assistant_traces WHERE id IN (SELECT id FROM assistant_traces "
@@ -47,11 +54,13 @@ class TraceStore:
             )
         return trace_id
 
-    def get(self, trace_id: str) -> Trace | None:
+    def get(self, trace_id: str, user: str | None = None) -> Trace | None:
+        """The trace; with ``user``, only if it is theirs."""
         with self.database.transaction() as conn:
             row = conn.execute(
-                "SELECT id, created_at, model, planner, steps FROM assistant_traces WHERE id = ?",
-                (trace_id,),
+                "SELECT id, created_at, model, planner, steps FROM assistant_traces "
+                "WHERE id = ? AND (? IS NULL OR user = ?)",
+                (trace_id, user, user),
             ).fetchone()
         if row is None:
             return None

@@ -177,7 +177,7 @@ def list_voices() -> dict:  # a plain function: the first listing runs a subproc
     return {"object": "list", "data": [{**v, "sample_rate": SAMPLE_RATE} for v in voices]}
 
 
-def _voice_model(
+def voice_model(
     voice: str, model: str | None, espeak: dict[str, str]
 ) -> tuple[str | None, str | None]:
     """(model name, voice for that model) for a request's ``voice`` and ``model``."""
@@ -206,7 +206,7 @@ async def create_speech(
             f"{', '.join(formats)}."
         )
     espeak = await asyncio.to_thread(espeak_voices)  # the first listing runs a subprocess
-    model, voice = _voice_model(body.voice, body.model, espeak)
+    model, voice = voice_model(body.voice, body.model, espeak)
     check_text(body.input)  # before the kernel: bad input must not wait for a model to load
     spec = kernel.registry.resolve("speak", model)
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from llmos.api.chat_requests import ChatRequest, CompletionRequest, Message, Sampling
-from llmos.api.deps import get_kernel, keep_alive_of, user_of
+from llmos.api.chat_requests import (
+    AudioOutput,
+    ChatRequest,
+    CompletionRequest,
+    Message,
+    Sampling,
+)
+from llmos.api.deps import attachments_of, get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
-from llmos.api.routes.assistant import toolbox
+from llmos.api.routes.assistant import assist
+from llmos.api.spoken import check_voice, spoken
 from llmos.api.streaming import stream_job
 from llmos.assistant.apps import PREFIX as APP_PREFIX
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
@@ -22,11 +27,12 @@ from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
 from llmos.capabilities.chat.service import OnChunk
 from llmos.errors import InvalidRequest
-from llmos.fusion.attachments import Attachments, has_attachments
+from llmos.fusion.attachments import has_attachments
 from llmos.kernel import Kernel
 from llmos.kernel.models import KeepAlive
 
 Job = Callable[[ChatModel, threading.Event], ChatResult]
+NOT_FOR_THE_MODEL = {"model", "stream", "keep_alive", "modalities", "audio"}  # llmos's to do
 
 router = APIRouter(tags=["openai"])
 Json = dict[str, Any]
@@ -41,6 +47,8 @@ async def create_chat_completion(
     llmos's image experts found, a PDF as its pages' text, a text file as it is. The model
     ``llmos-assistant`` also takes ``input_audio`` parts, plans, uses tools, and returns its
     trace in ``llmos``."""
+    if body.spoken is not None:
+        await check_voice(kernel, body.spoken)  # a bad voice: a 400 before any model runs
     if body.model == ASSISTANT or (body.model or "").startswith(APP_PREFIX):
         return await _assist(body, request, kernel)
     if any(_has_audio(m.content) for m in body.messages):
@@ -49,22 +57,12 @@ async def create_chat_completion(
             "transcribe the audio first (POST /v1/audio/transcriptions)."
         )
     if has_attachments(m.content for m in body.messages):
-        attachments = _attachments(request)
+        attachments = attachments_of(request)
         described = await unless_disconnected(
             request, attachments.as_text([m.model_dump(exclude_none=True) for m in body.messages])
         )
         body = body.model_copy(update={"messages": [Message(**m) for m in described]})
-    return await _serve(body, request, kernel, chat_completion)
-
-
-def _attachments(request: Request) -> Attachments:
-    settings = request.app.state.settings
-    return Attachments(
-        request.app.state.vision,
-        request.app.state.files,
-        allowed_hosts=settings.image_url_hosts,
-        max_bytes=int(settings.max_upload_mb * 1_000_000),
-    )
+    return await _serve(body, request, kernel, chat_completion, speech=body.spoken)
 
 
 def _has_audio(content: Any) -> bool:
@@ -81,23 +79,10 @@ async def _assist(body: ChatRequest, request: Request, kernel: Kernel):
             f"{ASSISTANT!r} uses its own tools and answers in text; send 'tools' and "
             "'response_format' to a chat model instead."
         )
-    state, model, user = request.app.state, body.model or ASSISTANT, user_of(request)
-    tools, system = await toolbox(request, kernel, model)
-    profile = [fact.text for fact in await asyncio.to_thread(state.profile.list, user)]
     messages = [m.model_dump(exclude_none=True) for m in body.messages]
-    preparing = state.assistant.prepare(
-        messages, _attachments(request), tools=tools, system=system, profile=tuple(profile)
-    )
-    prepared = await unless_disconnected(request, preparing)
-    trace_id = await asyncio.to_thread(state.traces.add, model, prepared.planner, prepared.steps)
-    if prepared.remember:
-        await asyncio.to_thread(state.profile.add, user, prepared.remember)
-    calls = [(call.name, call.arguments) for call in prepared.pending]
-    pending = await asyncio.to_thread(state.actions.add, user, model, calls, trace_id)
+    prepared, extra = await assist(request, kernel, body.model or ASSISTANT, messages)
     payload = (
-        body.model_dump(
-            exclude_none=True, by_alias=True, exclude={"model", "stream", "keep_alive", "messages"}
-        )
+        body.model_dump(exclude_none=True, by_alias=True, exclude={"messages", *NOT_FOR_THE_MODEL})
         | prepared.request
     )
     spec = kernel.registry.resolve("chat", None)
@@ -108,20 +93,11 @@ async def _assist(body: ChatRequest, request: Request, kernel: Kernel):
 
         return run
 
-    trace = {"id": trace_id, "planner": prepared.planner,
-             "steps": [asdict(step) for step in prepared.steps]}  # fmt: skip
-    extra: Json = {"trace": trace}
-    if pending:
-        extra["pending_actions"] = [asdict(action) for action in pending]
-    if prepared.sources:
-        extra["citations"] = [
-            {"number": n, "source": source} for n, source in enumerate(prepared.sources, 1)
-        ]
     return await answer(
         request, kernel, spec, job, stream=body.stream,
         wants_usage=bool(body.stream_options and body.stream_options.include_usage),
         keep_alive=keep_alive_of(body.keep_alive), extra={"llmos": extra},
-        extra_on_last=True,
+        extra_on_last=True, speech=body.spoken,
     )  # fmt: skip
 
 
@@ -132,11 +108,11 @@ async def create_completion(
     return await _serve(body, request, kernel, text_completion)
 
 
-async def _serve(body: Sampling, request: Request, kernel: Kernel, service):
+async def _serve(
+    body: Sampling, request: Request, kernel: Kernel, service, *, speech: AudioOutput | None = None
+):
     spec = kernel.registry.resolve("chat", body.model)
-    payload = body.model_dump(
-        exclude_none=True, by_alias=True, exclude={"model", "stream", "keep_alive"}
-    )
+    payload = body.model_dump(exclude_none=True, by_alias=True, exclude=NOT_FOR_THE_MODEL)
 
     def job(on_chunk: OnChunk | None) -> Job:
         def run(model: ChatModel, stop: threading.Event) -> ChatResult:
@@ -153,6 +129,7 @@ async def _serve(body: Sampling, request: Request, kernel: Kernel, service):
         stream=body.stream,
         wants_usage=wants_usage,
         keep_alive=keep_alive_of(body.keep_alive),
+        speech=speech,
     )
 
 
@@ -167,12 +144,15 @@ async def answer(
     keep_alive: KeepAlive,
     extra: Json | None = None,
     extra_on_last: bool = False,
+    speech: AudioOutput | None = None,
 ):
     """Run a chat job through the kernel and answer with JSON or server-sent events.
 
     ``job(on_chunk)`` makes the kernel job; ``extra`` fields are added to the answer, and to
-    every chunk (with ``extra_on_last``, to the chunks that end a choice only)."""
+    every chunk (with ``extra_on_last``, to the chunks that end a choice only); with ``speech``,
+    the answer is spoken too (``api/spoken.py``)."""
     extra = extra or {}
+    said: list[str] = []  # a streamed answer's text, to speak at the end
 
     def with_extra(chunk: Json) -> Json:
         ends = any(c.get("finish_reason") for c in chunk.get("choices", []))
@@ -181,13 +161,33 @@ async def answer(
     if not stream:
         running = kernel.run(spec, job(None), keep_alive=keep_alive)
         result = await unless_disconnected(request, running)
-        return JSONResponse({**result.response, **extra})
+        response = result.response
+        if speech is not None:
+            message = response["choices"][0]["message"]
+            audio = await unless_disconnected(
+                request, spoken(kernel, message.get("content") or "", speech)
+            )
+            response["choices"][0]["message"] = {**message, **({"audio": audio} if audio else {})}
+        return JSONResponse({**response, **extra})
 
     def chunks(chunk: Json) -> Iterable[Json]:
         chunk["model"] = spec.name
         chunk.pop("timings", None)
+        said.extend(c.get("delta", {}).get("content") or "" for c in chunk.get("choices", []))
         if chunk.get("choices") or wants_usage:
             yield with_extra(chunk)
+
+    async def speak_it(result: ChatResult) -> list[Json]:
+        text = "".join(said) or (
+            result.response.get("choices", [{}])[0].get("message", {}).get("content") or ""
+        )
+        audio = await spoken(kernel, text, speech) if speech is not None else None
+        if audio is None:
+            return []
+        base = {key: result.response[key] for key in ("id", "created") if key in result.response}
+        delta = {"index": 0, "delta": {"audio": audio}, "finish_reason": None}
+        return [{**base, "object": "chat.completion.chunk", "model": spec.name,
+                 "choices": [delta]}]  # fmt: skip
 
     def finish(result: ChatResult) -> Iterable[Json]:
         if not result.streamed:  # it answered whole (a tool call): replay that as chunks
@@ -199,6 +199,7 @@ async def answer(
         lambda on_chunk: kernel.run(spec, job(on_chunk), keep_alive=keep_alive),
         chunks=chunks,
         finish=finish,
+        after=speak_it if speech is not None else None,
     )
 
 

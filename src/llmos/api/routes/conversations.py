@@ -1,4 +1,9 @@
-"""Stored conversations: ``/v1/conversations`` for the web UI, the SDK and the CLI."""
+"""Stored conversations: ``/v1/conversations`` for the web UI, the SDK and the CLI.
+
+Each user's own (per API key when keys are set). A conversation with ``llmos-assistant`` or
+``app:NAME`` takes its turns through the assistant: the stored context is the history it
+plans and answers with, and each answer carries the ``llmos`` field (trace, pending actions,
+citations) as in ``/v1/chat/completions``."""
 
 from __future__ import annotations
 
@@ -12,10 +17,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.chat_requests import MAX_TOKENS
-from llmos.api.deps import get_conversations, get_kernel, keep_alive_of
+from llmos.api.deps import get_conversations, get_kernel, keep_alive_of, user_of
+from llmos.api.routes.assistant import assist
 from llmos.api.routes.chat import Job, answer
+from llmos.assistant.apps import PREFIX as APP_PREFIX
+from llmos.assistant.apps import app_of
+from llmos.assistant.loop import MODEL_ID as ASSISTANT
 from llmos.capabilities.chat import ChatModel, ChatResult
-from llmos.capabilities.chat.conversation import take_turn
+from llmos.capabilities.chat.conversation import context_messages, take_turn
 from llmos.capabilities.chat.service import OnChunk
 from llmos.errors import NotFound
 from llmos.kernel import Kernel
@@ -49,35 +58,42 @@ def _view(conversation: Conversation) -> dict[str, Any]:
 @router.post("/v1/conversations")
 def create_conversation(
     body: NewConversation,
+    request: Request,
     kernel: Kernel = Depends(get_kernel),
     store: ConversationStore = Depends(get_conversations),
 ) -> dict[str, Any]:
-    if body.model is not None:
+    if body.model is not None and _assisted(body.model):
+        if body.model != ASSISTANT:
+            app_of(body.model, request.app.state.settings.apps_dir)  # 404 for no such app
+    elif body.model is not None:
         kernel.registry.resolve("chat", body.model)  # 404 now rather than at the first turn
-    return _view(store.create(title=body.title, model=body.model, system=body.system))
+    conversation = store.create(
+        title=body.title, model=body.model, system=body.system, user=user_of(request)
+    )
+    return _view(conversation)
 
 
 @router.get("/v1/conversations")
 def list_conversations(
-    store: ConversationStore = Depends(get_conversations),
+    request: Request, store: ConversationStore = Depends(get_conversations)
 ) -> dict[str, Any]:
-    return {"object": "list", "data": [_view(c) for c in store.list()]}
+    return {"object": "list", "data": [_view(c) for c in store.list(user=user_of(request))]}
 
 
 @router.get("/v1/conversations/{conversation_id}")
 def get_conversation(
-    conversation_id: str, store: ConversationStore = Depends(get_conversations)
+    conversation_id: str, request: Request, store: ConversationStore = Depends(get_conversations)
 ) -> dict[str, Any]:
-    conversation = _find(store, conversation_id)
+    conversation = _find(store, conversation_id, user_of(request))
     messages = [asdict(m) for m in store.messages(conversation_id)]
     return {**_view(conversation), "messages": messages}
 
 
 @router.delete("/v1/conversations/{conversation_id}")
 def delete_conversation(
-    conversation_id: str, store: ConversationStore = Depends(get_conversations)
+    conversation_id: str, request: Request, store: ConversationStore = Depends(get_conversations)
 ) -> dict[str, Any]:
-    _find(store, conversation_id)
+    _find(store, conversation_id, user_of(request))
     store.delete(conversation_id)
     return {"id": conversation_id, "object": "conversation.deleted", "deleted": True}
 
@@ -91,9 +107,18 @@ async def add_message(
     store: ConversationStore = Depends(get_conversations),
 ) -> JSONResponse:
     """Ask in the conversation: the answer is an OpenAI chat completion; both are stored."""
-    conversation = await asyncio.to_thread(_find, store, conversation_id)
-    spec = kernel.registry.resolve("chat", conversation.model)
+    conversation = await asyncio.to_thread(_find, store, conversation_id, user_of(request))
     options = body.model_dump(exclude_none=True, exclude={"content", "keep_alive", "stream"})
+    prompt, extra = None, {"conversation_id": conversation_id}
+    if conversation.model is not None and _assisted(conversation.model):
+        spec = kernel.registry.resolve("chat", None)
+        history = await asyncio.to_thread(store.messages, conversation_id)
+        messages = [*context_messages(conversation, history),
+                    {"role": "user", "content": body.content}]  # fmt: skip
+        prepared, extra["llmos"] = await assist(request, kernel, conversation.model, messages)
+        prompt = prepared.request["messages"]
+    else:
+        spec = kernel.registry.resolve("chat", conversation.model)
 
     def job(on_chunk: OnChunk | None) -> Job:
         def run(model: ChatModel, stop: threading.Event) -> ChatResult:
@@ -105,6 +130,7 @@ async def add_message(
                 options=options,
                 stop=stop,
                 on_chunk=on_chunk,
+                prompt=prompt,
             )
 
         return run
@@ -117,12 +143,17 @@ async def add_message(
         stream=body.stream,
         wants_usage=True,
         keep_alive=keep_alive_of(body.keep_alive),
-        extra={"conversation_id": conversation_id},
+        extra=extra,
+        extra_on_last=prompt is not None,  # the trace once, with the end of the answer
     )
 
 
-def _find(store: ConversationStore, conversation_id: str) -> Conversation:
-    conversation = store.get(conversation_id)
+def _assisted(model: str) -> bool:
+    return model == ASSISTANT or model.startswith(APP_PREFIX)
+
+
+def _find(store: ConversationStore, conversation_id: str, user: str) -> Conversation:
+    conversation = store.get(conversation_id, user=user)
     if conversation is None:
         raise NotFound(f"No conversation {conversation_id!r}. See GET /v1/conversations.")
     return conversation

@@ -37,10 +37,13 @@ def take_turn(
     options: Json,
     stop: threading.Event,
     on_chunk: OnChunk | None = None,
+    prompt: list[Json] | None = None,
 ) -> ChatResult:
     """Answer ``question`` in the stored context and store the turn; fold when nearly full.
 
-    With ``on_chunk`` the answer streams; the turn is stored once it is complete."""
+    With ``on_chunk`` the answer streams; the turn is stored once it is complete. ``prompt``
+    (the assistant's, made from the same context) is sent instead of the context and the
+    question; the question is stored as asked."""
     pieces: list[str] = []
 
     def relay(chunk: Json) -> None:
@@ -50,11 +53,12 @@ def take_turn(
 
     sink = relay if on_chunk is not None else None
     try:
-        result = _answer(model, store, conversation_id, question, options, stop, sink)
+        result = _answer(model, store, conversation_id, question, options, stop, sink, prompt)
     except ContextTooLong:  # raised before any chunk went out; the question is not stored yet,
         # so every stored message may be folded, even a last answer that filled the context
-        if not fold_old_turns(model, store, conversation_id, stop=stop, keep=0):
-            raise  # nothing left to fold: the question alone is too long
+        if not fold_old_turns(model, store, conversation_id, stop=stop, keep=0) or prompt:
+            raise  # nothing left to fold (the question alone is too long), or a prompt made
+            # from the old context: the next turn is made from the folded one
         result = _answer(model, store, conversation_id, question, options, stop, sink)
     if sink is not None:
         answer = "".join(pieces)
@@ -140,8 +144,11 @@ def _clip(text: str, longest: int) -> str:
     return text if len(text) <= longest else text[:longest] + " …"
 
 
-def _answer(model, store, conversation_id, question, options, stop, on_chunk) -> ChatResult:
-    conversation = store.get(conversation_id)
-    messages = context_messages(conversation, store.messages(conversation_id))
-    request = {**options, "messages": [*messages, {"role": "user", "content": question}]}
-    return chat_completion(model, request, on_chunk=on_chunk, stop=stop)
+def _answer(
+    model, store, conversation_id, question, options, stop, on_chunk, prompt=None
+) -> ChatResult:
+    if prompt is None:
+        conversation = store.get(conversation_id)
+        messages = context_messages(conversation, store.messages(conversation_id))
+        prompt = [*messages, {"role": "user", "content": question}]
+    return chat_completion(model, {**options, "messages": prompt}, on_chunk=on_chunk, stop=stop)

@@ -8,6 +8,7 @@ from llmos.capabilities.speak.service import (
     Speaker,
     SpeechResult,
     speak,
+    speak_whole,
     split_for_speech,
     wav_header,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "Speaker",
     "SpeechResult",
     "speak",
+    "speak_whole",
     "split_for_speech",
     "wav_header",
 ]

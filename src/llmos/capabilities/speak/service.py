@@ -4,9 +4,11 @@ at once: one long sentence alone costs Piper about 1 GB, so those are split at ,
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import threading
+import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -103,6 +105,42 @@ def speak(
     return SpeechResult(
         sentences=len(pieces), usage=Usage(media_seconds=samples / model.sample_rate)
     )
+
+
+@dataclass(frozen=True)
+class SpeechFile:
+    data: bytes
+    usage: Usage  # media_seconds: seconds of audio
+
+
+def speak_whole(
+    model: Speaker, text: str, *, response_format: str, voice: str | None, stop: threading.Event
+) -> SpeechFile:
+    """``text`` spoken as one file: a WAV with its true sizes, raw 16-bit PCM (``pcm16``), or
+    MP3, FLAC or Opus; the text cut to ``MAX_CHARACTERS`` at a sentence end if longer."""
+    from llmos.backends.audio_encoder import AudioEncoder
+
+    pieces, kept = [], 0
+    for piece in split_for_speech(text):
+        if kept + len(piece) > MAX_CHARACTERS:
+            break
+        pieces.append(piece)
+        kept += len(piece) + 1
+    pcm = bytearray()
+    said = speak(model, " ".join(pieces) or text[:MAX_CHARACTERS], voice=voice,
+                 on_audio=pcm.extend, stop=stop)  # fmt: skip
+    if response_format == "pcm16":
+        return SpeechFile(bytes(pcm), said.usage)
+    if response_format == "wav":
+        out = io.BytesIO()
+        with wave.open(out, "wb") as file:
+            file.setnchannels(1)
+            file.setsampwidth(2)
+            file.setframerate(model.sample_rate)
+            file.writeframes(bytes(pcm))
+        return SpeechFile(out.getvalue(), said.usage)
+    encoder = AudioEncoder(response_format, model.sample_rate)
+    return SpeechFile(encoder.encode(bytes(pcm)) + encoder.finish(), said.usage)
 
 
 def wav_header(sample_rate: int) -> bytes:
