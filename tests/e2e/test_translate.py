@@ -167,4 +167,4 @@ def test_the_cli_translates_an_srt_file_into_another(llmos_server, tmp_path):
 def test_the_sdk_translates_a_list(llmos_server):
     with LlmosClient(llmos_server) as client:
         result = client.translate(["Um cavalo.", "Uma maçã."], "en", source="pt")
-    assert result["text"] == ["A horse.", "An apple."]
+    assert result.text == ["A horse.", "An apple."] and result.source == "pt"

@@ -181,3 +181,25 @@ def test_an_app_linking_outside_its_folder_is_refused(tmp_path):
     (tmp_path / "secret.txt").write_text("hunter2")
     with pytest.raises(InvalidRequest, match="links outside the app's folder"):
         install(source, tmp_path / "apps")
+
+
+def test_a_planned_call_with_an_id_nobody_wrote_is_dropped():
+    ran: list = []
+
+    async def status(arguments):
+        ran.append(arguments)
+        return "shipped"
+
+    async def planner(request):
+        assert "searched for every message already" not in request["messages"][0]["content"]
+        return json.dumps({"steps": [{"name": "status", "arguments": {"order_id": "A-1001"}}]})
+
+    schema = {"type": "object", "properties": {"order_id": {"type": "string"}}}
+    tools = ToolBox([Tool("status", "An order's status.", schema, status)])
+    assistant = Assistant(None, FakeTranslator(), tools, planner="model", chat=planner)  # type: ignore[arg-type]
+    said = [{"role": "user", "content": "How long does delivery take?"}]
+    prepared = asyncio.run(assistant.prepare(said, None))  # type: ignore[arg-type]
+    assert ran == [] and "order_id 'A-1001': not in the conversation" in prepared.steps[-1].output
+    said = [{"role": "user", "content": "Where is a-1001?"}]
+    asyncio.run(assistant.prepare(said, None))  # type: ignore[arg-type]
+    assert ran == [{"order_id": "A-1001"}]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -135,14 +136,17 @@ class Assistant:
             steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
             return calls, "rules"
         started = time.perf_counter()
+        documents = KNOWLEDGE in tools  # searched for every message: not the planner's to call
+        planning = ToolBox(t for t in tools.tools.values() if t.name != KNOWLEDGE)
         try:
-            planned = read_plan(await self.chat(plan_request(request, tools)), tools)
+            asked = plan_request(request, planning, documents=documents)
+            planned = read_plan(await self.chat(asked), planning)
         except LlmosError as error:  # the model could not plan (busy, context): the rules do
             planned = f"the planner failed: {error.message}"
         ms = (time.perf_counter() - started) * 1000
         if isinstance(planned, list):
             steps.append(Step("plan", {"planner": "model"}, _calls_text(planned), ms))
-            return planned, "model"
+            return _grounded(planned, request, steps), "model"
         steps.append(Step("plan", {"planner": "model"}, f"invalid: {planned}", ms, ok=False))
         steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
         return calls, f"rules ({planned})"
@@ -175,6 +179,28 @@ async def chat_text(kernel: Kernel, request: Json) -> str:
 
     result = await kernel.run(spec, job)
     return result.response["choices"][0]["message"].get("content") or ""
+
+
+IDENTIFIER = re.compile(r"^(?=\S*[^\W\d_])(?=\S*\d)\S{2,40}$")  # A-1001, ZX81: letters and digits
+
+
+def _grounded(calls: list[ToolCall], request: Request, steps: list[Step]) -> list[ToolCall]:
+    """The planned calls whose identifiers (an order number: letters and digits, no spaces)
+    come from the conversation; a call with an identifier nobody wrote was made up by the
+    planner, and is dropped (traced)."""
+    seen = " ".join([request.said, *(p.text + " " + p.read for p in request.perceived),
+                     *(str(m.get("content") or "") for m in request.history)]).lower()  # fmt: skip
+    kept = []
+    for call in calls:
+        invented = [f"{key} {value!r}" for key, value in call.arguments.items()
+                    if isinstance(value, str) and IDENTIFIER.match(value)
+                    and value.lower() not in seen]  # fmt: skip
+        if invented:
+            why = f"{', '.join(invented)}: not in the conversation"
+            steps.append(Step("plan", {"dropped": call.name}, why, 0.0, ok=False))
+            continue
+        kept.append(call)
+    return kept
 
 
 async def _act(

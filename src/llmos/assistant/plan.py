@@ -27,8 +27,16 @@ INSTRUCTION = (
 )
 
 
-def plan_request(request: Request, tools: ToolBox) -> Json:
-    """The chat request that asks for a plan."""
+DOCUMENTS = (
+    "The app's documents (policies, prices, delivery, FAQ) are searched for every message "
+    'already: a question they answer needs no tool, {"steps": []}. Never make up an id or '
+    "number the user did not give."
+)
+
+
+def plan_request(request: Request, tools: ToolBox, *, documents: bool = False) -> Json:
+    """The chat request that asks for a plan (``documents``: an app's documents are searched
+    anyway, and the planner is told so)."""
     schema = {
         "type": "object",
         "properties": {
@@ -40,7 +48,7 @@ def plan_request(request: Request, tools: ToolBox) -> Json:
         },
         "required": ["steps"],
     }
-    lines = [INSTRUCTION, "", "Tools:"]
+    lines = [INSTRUCTION, *([DOCUMENTS] if documents else []), "", "Tools:"]
     for function in tools.functions():
         parameters = json.dumps(function["parameters"].get("properties", {}), ensure_ascii=False)
         lines.append(f"- {function['name']}: {function['description']} Arguments: {parameters}")

@@ -58,9 +58,9 @@ def chat(
         citations = []
         if ground:  # one system message: the sources, then the user's own instructions
             grounding = or_exit(lambda: client.ground(text))
-            sources = grounding["system"] + (f"\n\n{system}" if system else "")
+            sources = grounding.system + (f"\n\n{system}" if system else "")
             messages = [{"role": "system", "content": sources}, messages[-1]]
-            citations = grounding["citations"]
+            citations = grounding.citations
         or_exit(
             lambda: _print_stream(
                 client.chat(
@@ -75,7 +75,7 @@ def chat(
     if ground:
         console.print("sources:" if citations else "no indexed file matches", style="dim")
         for citation in citations:
-            line = f"  [{citation['number']}] {citation['where']}"
+            line = f"  [{citation.number}] {citation.where}"
             console.print(line, style="dim", markup=False)
 
 

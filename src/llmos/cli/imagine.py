@@ -32,16 +32,16 @@ def imagine(
         raise typer.Exit(2)
     with client_for(url, api_key) as client, console.status("drawing…"):
         result = or_exit(lambda: client.imagine(prompt, n=n, size=size))
-    for index, image in enumerate(result["data"]):
+    for index, image in enumerate(result.data):
         path = output if index == 0 else output.with_name(f"{output.stem}-{index + 1}.png")
         with atomic_target(path) as partial:
-            partial.write_bytes(base64.b64decode(image["b64_json"]))
+            partial.write_bytes(base64.b64decode(image.b64_json or ""))
         console.print(f"wrote {path}")
         if svg:
             with atomic_target(path.with_suffix(".svg")) as partial:
-                partial.write_text(result["llmos"]["svg"][index], encoding="utf-8")
+                partial.write_text(result.llmos["svg"][index], encoding="utf-8")
             console.print(f"wrote {path.with_suffix('.svg')}")
-    composition = result["llmos"]
+    composition = result.llmos
     console.print(
         f"[dim]{escape(composition['kind'])}: {escape(', '.join(composition['drawn']))}[/]"
     )

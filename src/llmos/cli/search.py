@@ -8,6 +8,7 @@ import json
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from llmos.cli.common import JsonOption, KeyOption, UrlOption, client_for, console, errors, or_exit
 from llmos.sdk import LlmosClient
+from llmos.sdk.results import Hit, IndexJob
 from llmos.units import clock
 
 POLL_SECONDS = 0.5
@@ -42,7 +44,7 @@ def index(
             if stop.is_set():
                 raise typer.Exit(130)
             if not watch:
-                raise typer.Exit(1 if job["state"] != "done" else 0)
+                raise typer.Exit(1 if job.state != "done" else 0)
             _watch(client, paths, as_json, stop)
         except KeyboardInterrupt:  # Ctrl-C twice: stop waiting for the server
             raise typer.Exit(130) from None
@@ -105,36 +107,35 @@ def _watch(client: LlmosClient, paths: list[Path], as_json: bool, stop: Interrup
                 errors.print(f"[red]error:[/] {escape(error.message)}")
 
 
-def _run(client: LlmosClient, paths: list[str], as_json: bool, stop: Interrupted) -> dict:
+def _run(client: LlmosClient, paths: list[str], as_json: bool, stop: Interrupted) -> IndexJob:
     """Start a job and follow it with a progress bar; print its summary and errors. Ctrl-C
     (``stop``) cancels the job."""
     job = or_exit(lambda: client.index(paths))
-    job_id = job["id"]
+    job_id = job.id
     columns = (*Progress.get_default_columns(), TextColumn("{task.fields[current]}"))
     with Progress(*columns, console=errors, transient=True) as progress:
         task = progress.add_task("indexing", total=None, current="")
-        while job["state"] in ("queued", "running"):
+        while job.state in ("queued", "running"):
             if stop.sleep(POLL_SECONDS):
                 break
             job = or_exit(lambda: client.index_job(job_id))
-            current = Path(job["current"]).name if job["current"] else ""
-            total = job["files"] or None
-            progress.update(task, completed=job["done"], total=total, current=current)
-    if stop.is_set() and job["state"] in ("queued", "running"):
+            current = Path(job.current).name if job.current else ""
+            progress.update(task, completed=job.done, total=job.files or None, current=current)
+    if stop.is_set() and job.state in ("queued", "running"):
         job = or_exit(lambda: client.cancel_index_job(job_id))
         errors.print("cancelled: the file being indexed finishes; what is done stays indexed")
         return job
     if as_json:
-        print(json.dumps(job, indent=2, ensure_ascii=False))
+        print(json.dumps(asdict(job), indent=2, ensure_ascii=False))
         return job
     console.print(
-        f"{job['state']}: {job['indexed']} indexed, {job['unchanged']} unchanged, "
-        f"{job['removed']} removed, {len(job['errors'])} failed, of {job['files']} files"
+        f"{job.state}: {job.indexed} indexed, {job.unchanged} unchanged, "
+        f"{job.removed} removed, {len(job.errors)} failed, of {job.files} files"
     )
-    for skipped in job["skipped"]:
-        errors.print(f"[yellow]skipped[/] for {skipped['files']} files: {escape(skipped['what'])}")
-    for error in job["errors"]:
-        errors.print(f"[red]failed[/] {escape(error['path'])}: {escape(error['message'])}")
+    for skipped in job.skipped:
+        errors.print(f"[yellow]skipped[/] for {skipped.files} files: {escape(skipped.what)}")
+    for error in job.errors:
+        errors.print(f"[red]failed[/] {escape(error.path)}: {escape(error.message)}")
     return job
 
 
@@ -162,24 +163,24 @@ def search(
             lambda: client.search(query, image=image, type=type, folder=folder, limit=limit)
         )
     if as_json:
-        print(json.dumps(results, indent=2, ensure_ascii=False))
+        print(json.dumps([asdict(r) for r in results], indent=2, ensure_ascii=False))
         return
     if not results:
         console.print("nothing found (is the folder indexed? `llmos index PATH`)")
         return
     table = Table("#", "FILE", "TYPE", "WHY")
     for rank, result in enumerate(results, start=1):
-        table.add_row(str(rank), escape(result["path"]), result["type"], escape(why(result)))
+        table.add_row(str(rank), escape(result.path), result.type, escape(why(result)))
     console.print(table)
 
 
-def why(result: dict) -> str:
+def why(result: Hit) -> str:
     """The matched text, with where in the file it is: page, time span."""
-    found = result["why"]
-    text = " ".join(found["text"].split())
+    found = result.why
+    text = " ".join(found.text.split())
     text = text if len(text) <= 120 else text[:117] + "..."
-    if found.get("page"):
-        return f"page {found['page']}: {text}"
-    if found.get("start") is not None:
-        return f"{clock(found['start'])}-{clock(found.get('end') or found['start'])}: {text}"
-    return f"{found['kind']}: {text}"
+    if found.page:
+        return f"page {found.page}: {text}"
+    if found.start is not None:
+        return f"{clock(found.start)}-{clock(found.end or found.start)}: {text}"
+    return f"{found.kind}: {text}"

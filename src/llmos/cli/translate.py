@@ -50,15 +50,16 @@ def translate(
                 glossary=terms or None,
             )
         )
-    note = f"{result['source']} -> {result['target']} by {result['engine']}"
-    if result["quality"] == "draft":
+    note = f"{result.source} -> {result.target} by {result.engine}"
+    if result.quality == "draft":
         note += " (draft quality: this pair measured low; check it)"
     errors.print(f"[dim]{escape(note)}[/]")
+    translated = result.text if isinstance(result.text, str) else "\n".join(result.text)
     if output is None:
-        console.print(escape(result["text"]), end="" if result["text"].endswith("\n") else "\n")
+        console.print(escape(translated), end="" if translated.endswith("\n") else "\n")
         return
     with atomic_target(output) as partial:
-        partial.write_text(result["text"], encoding="utf-8")
+        partial.write_text(translated, encoding="utf-8")
     errors.print(f"wrote {output}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +33,7 @@ def caption(
     _check(image)
     with client_for(url, api_key) as client:
         result = or_exit(lambda: client.caption(image, model=model))
-    _print(result, as_json, lambda r: escape(r["text"]))
+    _print(result, as_json, lambda r: escape(r.text))
 
 
 def ask(
@@ -47,7 +48,7 @@ def ask(
     _check(image)
     with client_for(url, api_key) as client:
         result = or_exit(lambda: client.ask(image, question, model=model))
-    _print(result, as_json, lambda r: f"{escape(r['answer'])}  [dim]({escape(r['evidence'])})[/]")
+    _print(result, as_json, lambda r: f"{escape(r.answer)}  [dim]({escape(r.evidence)})[/]")
 
 
 def ocr(
@@ -66,9 +67,9 @@ def ocr(
     with client_for(url, api_key) as client:
         result = or_exit(lambda: client.ocr(image, min_score=min_score, pages=pages))
     if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    elif result["text"]:
-        print(result["text"])
+        print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+    elif result.text:
+        print(result.text)
     else:
         errors.print("no text found")
 
@@ -87,19 +88,18 @@ def detect(
     _check(image)
     with client_for(url, api_key) as client:
         result = or_exit(lambda: client.detect(image, min_score=min_score, draw=draw is not None))
-    png = result.pop("annotated_png", None)
-    if draw is not None and png is not None:
+    if draw is not None and result.annotated_png is not None:
         with atomic_target(draw) as partial:
-            partial.write_bytes(base64.b64decode(png))
+            partial.write_bytes(base64.b64decode(result.annotated_png))
     if as_json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(asdict(replace(result, annotated_png=None)), indent=2))
     else:
         table = Table("object", "score", "box (x, y, w, h)")
-        for found in result["objects"]:
-            box = found["box"]
-            where = f"{box['x']}, {box['y']}, {box['width']}, {box['height']}"
-            table.add_row(found["label"], f"{found['score']:.2f}", where)
-        console.print(table if result["objects"] else "no objects found")
+        for found in result.objects:
+            box = found.box
+            where = f"{box.x}, {box.y}, {box.width}, {box.height}"
+            table.add_row(found.label, f"{found.score:.2f}", where)
+        console.print(table if result.objects else "no objects found")
     if draw is not None:
         errors.print(f"wrote {draw}")
 
@@ -110,8 +110,8 @@ def _check(image: Path) -> None:
         raise typer.Exit(2)
 
 
-def _print(result: dict[str, Any], as_json: bool, short) -> None:
+def _print(result: Any, as_json: bool, short) -> None:
     if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
     else:
         console.print(short(result), highlight=False)

@@ -27,6 +27,7 @@ import anyio
 import jsonschema
 
 from llmos.sdk import ApiError, LlmosClient, ServerUnreachable
+from llmos.sdk.results import Why
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +58,16 @@ def _text(text: str) -> Content:
 
 
 def _caption(client: LlmosClient, args: Json) -> Content:
-    return _text(client.caption(_path(args["image"]))["text"])
+    return _text(client.caption(_path(args["image"])).text)
 
 
 def _ask(client: LlmosClient, args: Json) -> Content:
     answer = client.ask(_path(args["image"]), args["question"])
-    return _text(f"{answer['answer']}\n(evidence: {answer['evidence']})")
+    return _text(f"{answer.answer}\n(evidence: {answer.evidence})")
 
 
 def _ocr(client: LlmosClient, args: Json) -> Content:
-    return _text(client.ocr(_path(args["file"]))["text"] or "(no text found)")
+    return _text(client.ocr(_path(args["file"])).text or "(no text found)")
 
 
 def _transcribe(client: LlmosClient, args: Json) -> Content:
@@ -91,31 +92,31 @@ def _speak(client: LlmosClient, args: Json) -> Content:
 
 def _translate(client: LlmosClient, args: Json) -> Content:
     done = client.translate(args["text"], args["target"], source=args.get("source"))
-    return _text(done["text"])
+    return _text(done.text if isinstance(done.text, str) else "\n".join(done.text))
 
 
 def _search(client: LlmosClient, args: Json) -> Content:
     hits = client.search(args["query"], limit=args.get("limit", 5))
-    lines = [f"{h['path']} ({h['type']}, {_where(h['why'])}): {h['why']['text']}" for h in hits]
+    lines = [f"{h.path} ({h.type}, {_where(h.why)}): {h.why.text}" for h in hits]
     return _text("\n".join(lines) or "nothing indexed matches")
 
 
-def _where(why: Json) -> str:
-    if why.get("page") is not None:
-        return f"page {why['page']}"
-    if why.get("start") is not None:
-        return f"{why['start']:.1f}-{why['end']:.1f} s"
-    return why.get("kind", "match")
+def _where(why: Why) -> str:
+    if why.page is not None:
+        return f"page {why.page}"
+    if why.start is not None:
+        return f"{why.start:.1f}-{why.end or why.start:.1f} s"
+    return why.kind
 
 
 def _imagine(client: LlmosClient, args: Json) -> Content:
     from mcp import types
 
     drawn = client.imagine(args["prompt"], size=args.get("size", "512x512"))
-    first = drawn["data"][0]
+    first = drawn.data[0]
     return [
-        types.ImageContent(data=first["b64_json"], mime_type="image/png"),
-        types.TextContent(text=first["revised_prompt"]),
+        types.ImageContent(data=first.b64_json or "", mime_type="image/png"),
+        types.TextContent(text=first.revised_prompt or args["prompt"]),
     ]
 
 

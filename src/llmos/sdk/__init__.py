@@ -1,5 +1,5 @@
-"""The Python SDK for llmos's own routes. For OpenAI routes, use the official ``openai`` client
-with ``base_url="http://127.0.0.1:8000/v1"``."""
+"""The Python SDK for llmos's own routes, with typed results (``llmos.sdk.results``). For OpenAI
+routes, use the official ``openai`` client with ``base_url="http://127.0.0.1:8000/v1"``."""
 
 from llmos.sdk.assistant import Action, Fact, Reply, Step
 from llmos.sdk.attachments import file_part

@@ -16,6 +16,18 @@ import httpx
 
 from llmos.atomic import atomic_target
 from llmos.sdk.assistant import AssistantMethods
+from llmos.sdk.results import (
+    Caption,
+    Detections,
+    Grounding,
+    Hit,
+    IndexJob,
+    Pictures,
+    TextRead,
+    Translation,
+    VisualAnswer,
+    parse,
+)
 
 
 class ApiError(Exception):
@@ -219,55 +231,57 @@ class LlmosClient(AssistantMethods):
         source: str | None = None,
         format: str = "text",
         glossary: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Translation:
         """``text`` (same shape as given), ``source``, ``target``, ``engine`` and ``quality``."""
         body = _present(text=text, target=target, source=source, glossary=glossary)
-        return self._call("POST", "/v1/translate", json={**body, "format": format})
+        return parse(
+            Translation, self._call("POST", "/v1/translate", json={**body, "format": format})
+        )
 
-    def imagine(self, prompt: str, *, n: int = 1, size: str = "512x512") -> dict[str, Any]:
+    def imagine(self, prompt: str, *, n: int = 1, size: str = "512x512") -> Pictures:
         """OpenAI's image response (``b64_json`` PNGs) with llmos's ``llmos`` composition."""
         body = {"prompt": prompt, "n": n, "size": size, "response_format": "b64_json"}
-        return self._call("POST", "/v1/images/generations", json=body)
+        return parse(Pictures, self._call("POST", "/v1/images/generations", json=body))
 
     def image_facts(self, image: Path) -> dict[str, Any]:
-        """What the image experts saw: labels, objects, faces, text lines, colours."""
+        """What the image experts saw: labels, objects, faces, text lines, colours (as the
+        server sends them: many optional parts)."""
         return json.loads(self._upload("/v1/images/facts", image, {}))
 
-    def caption(self, image: Path, *, model: str | None = None) -> dict[str, Any]:
+    def caption(self, image: Path, *, model: str | None = None) -> Caption:
         """A one-sentence caption (``text``), its ``source`` and the facts behind it."""
-        return json.loads(self._upload("/v1/images/captions", image, _present(model=model)))
+        data = _present(model=model)
+        return parse(Caption, json.loads(self._upload("/v1/images/captions", image, data)))
 
-    def ask(self, image: Path, question: str, *, model: str | None = None) -> dict[str, Any]:
+    def ask(self, image: Path, question: str, *, model: str | None = None) -> VisualAnswer:
         """``answer``, ``confidence``, ``evidence`` and ``abstained`` for a question."""
         data = _present(question=question, model=model)
-        return json.loads(self._upload("/v1/images/questions", image, data))
+        return parse(VisualAnswer, json.loads(self._upload("/v1/images/questions", image, data)))
 
-    def ocr(
-        self, image: Path, *, min_score: float = 0.5, pages: str | None = None
-    ) -> dict[str, Any]:
+    def ocr(self, image: Path, *, min_score: float = 0.5, pages: str | None = None) -> TextRead:
         """The ``text`` in an image or PDF and its ``lines`` with boxes and scores; for a PDF,
         also ``pages`` (``pages="1-3"`` picks them)."""
         data: dict[str, Any] = {"min_score": min_score}
         if pages:
             data["pages"] = pages
-        return json.loads(self._upload("/v1/images/ocr", image, data))
+        return parse(TextRead, json.loads(self._upload("/v1/images/ocr", image, data)))
 
-    def detect(self, image: Path, *, min_score: float = 0.4, draw: bool = False) -> dict[str, Any]:
+    def detect(self, image: Path, *, min_score: float = 0.4, draw: bool = False) -> Detections:
         """Objects with boxes; with ``draw``, ``annotated_png`` holds a base64 PNG."""
         data = {"min_score": min_score, "draw": str(draw).lower()}
-        return json.loads(self._upload("/v1/images/detections", image, data))
+        return parse(Detections, json.loads(self._upload("/v1/images/detections", image, data)))
 
-    def index(self, paths: list[str | Path]) -> dict[str, Any]:
+    def index(self, paths: list[str | Path]) -> IndexJob:
         """Start indexing files and folders on the server's disk; the job (``id``, ``state``)."""
         body = {"paths": [str(Path(p).expanduser().absolute()) for p in paths]}
-        return self._call("POST", "/v1/index", json=body)
+        return parse(IndexJob, self._call("POST", "/v1/index", json=body))
 
-    def index_job(self, job_id: str) -> dict[str, Any]:
+    def index_job(self, job_id: str) -> IndexJob:
         """An index job's progress: ``files``, ``done``, ``errors``, ... and ``state``."""
-        return self._call("GET", f"/v1/index/jobs/{job_id}")
+        return parse(IndexJob, self._call("GET", f"/v1/index/jobs/{job_id}"))
 
-    def cancel_index_job(self, job_id: str) -> dict[str, Any]:
-        return self._call("DELETE", f"/v1/index/jobs/{job_id}")
+    def cancel_index_job(self, job_id: str) -> IndexJob:
+        return parse(IndexJob, self._call("DELETE", f"/v1/index/jobs/{job_id}"))
 
     def search(
         self,
@@ -279,7 +293,7 @@ class LlmosClient(AssistantMethods):
         after: str | None = None,
         before: str | None = None,
         limit: int = 10,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Hit]:
         """Indexed files matching ``query`` and/or like ``image``, best first, each with its
         ``path``, ``type``, ``score`` and ``why`` (the matched text, page or time span)."""
         picture = None
@@ -290,12 +304,13 @@ class LlmosClient(AssistantMethods):
             query=query, image=picture, type=type, after=after, before=before, limit=limit,
             folder=None if folder is None else str(Path(folder).expanduser().absolute()),
         )  # fmt: skip
-        return self._call("POST", "/v1/search", json=body)["results"]
+        return parse(list[Hit], self._call("POST", "/v1/search", json=body)["results"])
 
-    def ground(self, question: str, *, limit: int = 4) -> dict[str, Any]:
+    def ground(self, question: str, *, limit: int = 4) -> Grounding:
         """Indexed passages for ``question``: ``system`` (a system message holding them,
         numbered) and ``citations`` (``number``, ``path``, ``where``, ``text``)."""
-        return self._call("POST", "/v1/search/ground", json={"question": question, "limit": limit})
+        body = {"question": question, "limit": limit}
+        return parse(Grounding, self._call("POST", "/v1/search/ground", json=body))
 
     def _upload(self, path: str, file_path: Path, data: dict[str, Any]) -> str:
         with file_path.open("rb") as file:

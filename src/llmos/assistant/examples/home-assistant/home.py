@@ -49,8 +49,8 @@ def set_light(room: str, on: bool) -> str:
     """Switch the light of a room on (on=true) or off (on=false)."""
     room = room.strip().lower().removesuffix(" light").removeprefix("the ")
     with connect() as db:
-        if room not in rooms(db):
-            return f"There is no light in {room!r}; the rooms are {', '.join(rooms(db))}."
+        if room not in rooms(db):  # raised: the assistant's model may correct its call once
+            raise ValueError(f"there is no light in {room!r}; the rooms are {', '.join(rooms(db))}")
         db.execute("UPDATE devices SET state = ? WHERE name = ?",
                    ("on" if on else "off", f"light:{room}"))  # fmt: skip
     return f"The {room} light is {'on' if on else 'off'}."
@@ -60,7 +60,7 @@ def set_light(room: str, on: bool) -> str:
 def set_thermostat(celsius: float) -> str:
     """Set the thermostat to a temperature in degrees Celsius (10 to 28)."""
     if not 10 <= celsius <= 28:
-        return "The thermostat takes 10 to 28 degrees Celsius; nothing changed."
+        raise ValueError("the thermostat takes 10 to 28 degrees Celsius; nothing changed")
     with connect() as db:
         db.execute("UPDATE devices SET state = ? WHERE name = 'thermostat'", (str(celsius),))
     return f"The thermostat is set to {celsius:g} °C."
@@ -70,7 +70,7 @@ def set_thermostat(celsius: float) -> str:
 def start_timer(minutes: float, label: str = "timer") -> str:
     """Start a timer of some minutes, with a label (e.g. "pasta")."""
     if not 0 < minutes <= 24 * 60:
-        return "A timer runs from a few seconds to 24 hours; none started."
+        raise ValueError("a timer runs from a few seconds to 24 hours; none started")
     now = time.time()
     with connect() as db:
         db.execute("INSERT INTO timers (created_at, ends_at, label) VALUES (?, ?, ?)",
@@ -101,7 +101,7 @@ def play_music(query: str = "") -> str:
     words = query.lower().split()
     match = next((s for s in songs if all(w in s.replace("-", " ") for w in words)), None)
     if match is None:
-        return f"No song matches {query!r}; the songs are {', '.join(songs)}."
+        raise ValueError(f"no song matches {query!r}; the songs are {', '.join(songs)}")
     with connect() as db:
         db.execute("UPDATE devices SET state = ? WHERE name = 'music'", (f"playing {match}",))
     return f"Playing {match}."
