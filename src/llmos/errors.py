@@ -53,9 +53,11 @@ class Conflict(LlmosError):
 class ModelNotFound(NotFound):
     code = "model_not_found"
 
-    def __init__(self, name: str, known: list[str]) -> None:
+    def __init__(self, name: str, known: list[str], *, alias_of: str | None = None) -> None:
+        what = (f"{name!r} names llmos's {alias_of} model, which this route does not take"
+                if alias_of else f"The model {name!r} does not exist")  # fmt: skip
         super().__init__(
-            f"The model {name!r} does not exist. Available models: {', '.join(sorted(known))}. "
+            f"{what}. Available models: {', '.join(sorted(known))}. "
             "See GET /v1/models or `llmos models`."
         )
 

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         "60%",
         description="Memory that loaded models may use: a share of RAM ('60%') or a size ('8GiB').",
     )
+    aliases_file: Path | None = Field(
+        None,
+        description='A TOML file of model aliases ([chat] "my-name" = "default" or a model '
+        "name), added to the shipped ones (gpt-4o-mini, whisper-1, text-embedding-3-small...).",
+    )
     planner: Literal["model", "rules", "hybrid"] = Field(
         "hybrid",
         description="How llmos-assistant chooses tools: the chat model's schema-constrained "

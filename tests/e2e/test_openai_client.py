@@ -58,7 +58,7 @@ def test_a_single_string_input_gets_one_vector(client):
 
 def test_an_unknown_model_is_a_404_the_client_understands(client):
     with pytest.raises(openai.NotFoundError) as error:
-        client.embeddings.create(model="text-embedding-3-small", input="x")
+        client.embeddings.create(model="mxbai-embed-large", input="x")
     assert "all-minilm-l6-v2" in str(error.value)
 
 
@@ -75,3 +75,16 @@ def test_cli_ps_shows_the_loaded_model(client, llmos_server):
     models = json.loads(shown.stdout)["models"]
     assert [m["name"] for m in models] == ["all-minilm-l6-v2"]
     assert models[0]["rss_bytes"] > 50 * 2**20  # the weights alone are ~90 MB
+
+
+def test_openai_model_names_are_answered_by_llmos_models_that_say_so(client):
+    chat = client.chat.completions.create(
+        model="gpt-4o-mini", max_tokens=4, messages=[{"role": "user", "content": "Hi"}]
+    )
+    assert chat.model == "qwen2.5-coder-1.5b-instruct" and chat.choices[0].message.content
+    embedded = client.embeddings.create(model="text-embedding-3-small", input="a cat")
+    assert embedded.model == "all-minilm-l6-v2" and len(embedded.data[0].embedding) == 384
+    with pytest.raises(openai.BadRequestError, match="dimensions"):
+        client.embeddings.create(model="text-embedding-3-small", input="a cat", dimensions=256)
+    with pytest.raises(openai.NotFoundError, match="names llmos's chat model"):
+        client.embeddings.create(model="gpt-4o-mini", input="a cat")

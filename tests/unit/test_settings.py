@@ -71,3 +71,20 @@ def test_invalid_settings_are_refused_with_the_reason(monkeypatch):
     monkeypatch.setenv("LLMOS_KEEP_ALIVE", "soon")
     with pytest.raises(ValidationError, match="keep_alive"):
         Settings()
+
+
+def test_model_aliases_come_from_data_and_a_users_file_overrides_them(tmp_path):
+    from llmos.kernel.aliases import DEFAULT, load_aliases
+
+    shipped = load_aliases()
+    assert shipped.target("gpt-4.1-mini") == ("chat", DEFAULT)  # a pattern: gpt-4.1*
+    assert shipped.target("whisper-1", "transcribe") == ("transcribe", DEFAULT)
+    assert shipped.target("whisper-1", "chat") is None and shipped.target("llama3") is None
+    mine = tmp_path / "aliases.toml"
+    mine.write_text(
+        '[chat]\n"llama3" = "smollm2-135m-instruct"\n"gpt-4o" = "smollm2-135m-instruct"\n'
+    )
+    both = load_aliases(mine)
+    assert both.target("llama3") == ("chat", "smollm2-135m-instruct")
+    assert both.target("gpt-4o") == ("chat", "smollm2-135m-instruct")  # overridden
+    assert both.target("gpt-4o-mini") == ("chat", DEFAULT)  # kept

@@ -27,6 +27,7 @@ from llmos.api.routes import (
     generations,
     images,
     libretranslate,
+    ollama,
     search,
     system,
     translate,
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     """The llmos server. Pass a ``kernel`` to serve other models (tests pass fakes)."""
     settings = settings or Settings()
     kernel = kernel or Kernel(
-        settings, default_registry(settings.aligned_dir, settings.generators_dir)
+        settings,
+        default_registry(settings.aligned_dir, settings.generators_dir, settings.aliases_file),
     )
     stored_files = FileStore(kernel.database, settings.files_dir)
 
@@ -125,6 +127,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(generations.router)
     app.include_router(translate.router)
     app.include_router(libretranslate.router)
+    app.include_router(ollama.router)
     app.include_router(search.router)
     app.add_middleware(
         BodySizeLimit, max_upload_mb=settings.max_upload_mb, memory=kernel.work_memory.bodies

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -34,6 +35,33 @@ def sse(data: Json | str) -> str:
     return f"data: {data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+@dataclass(frozen=True)
+class Framing:
+    """How a stream's items are written: server-sent events (OpenAI) or one JSON object a line
+    (Ollama), what ends the stream, and an error's shape."""
+
+    encode: Callable[[Json], str]
+    end: str
+    media_type: str
+    error: Callable[[str, str, str], Json]  # (message, type, code) -> the error item
+
+
+def _line(item: Json) -> str:
+    return json.dumps(item, ensure_ascii=False) + "\n"
+
+
+def _openai_error(message: str, type_: str, code: str) -> Json:
+    return error_body(message, type_=type_, code=code)
+
+
+def _ollama_error(message: str, _type: str, _code: str) -> Json:
+    return {"error": message}
+
+
+SSE = Framing(sse, sse("[DONE]"), "text/event-stream", _openai_error)
+NDJSON = Framing(_line, "", "application/x-ndjson", _ollama_error)
+
+
 async def stream_job(
     request: Request,
     start: Callable[[Callable[[Json], None]], Coroutine[Any, Any, Any]],
@@ -41,41 +69,45 @@ async def stream_job(
     chunks: Callable[[Json], Iterable[Json]],
     finish: Callable[[Any], Iterable[Json]],
     after: Callable[[Any], Awaitable[Iterable[Json]]] | None = None,
+    framing: Framing = SSE,
 ) -> StreamingResponse:
-    """Run ``start(on_chunk)`` and stream what it emits as SSE, then ``finish(result)``, then
-    what ``after(result)`` makes (work that waits, such as speaking the answer).
+    """Run ``start(on_chunk)`` and stream what it emits (as SSE, or as ``framing`` says), then
+    ``finish(result)``, then what ``after(result)`` makes (work that waits, such as speaking
+    the answer).
 
     ``chunks`` rewrites each engine chunk into what the client should see (maybe nothing).
     """
     task, items, first = await _started(request, start)
+    encode = framing.encode
 
     async def events() -> AsyncIterator[str]:
         batch = first
         try:
             while True:  # what waited is sent in one write: a slow client gets tokens in batches
                 done = _END in batch
-                text = "".join(sse(c) for item in _until_end(batch) for c in chunks(item))
+                text = "".join(encode(c) for item in _until_end(batch) for c in chunks(item))
                 if text:
                     yield text
                 if done:
                     break
                 batch = await items.get_all()
-            yield "".join(sse(chunk) for chunk in finish(task.result()))
+            yield "".join(encode(chunk) for chunk in finish(task.result()))
             if after is not None:
-                yield "".join(sse(chunk) for chunk in await after(task.result()))
-            yield sse("[DONE]")
+                yield "".join(encode(chunk) for chunk in await after(task.result()))
+            if framing.end:
+                yield framing.end
         except LlmosError as error:
-            yield sse(error_body(error.message, type_=error.type, code=error.code))
+            yield encode(framing.error(error.message, error.type, error.code))
         except Exception:
             log.exception("a stream failed")
             message = "Internal error; the server log has the details."
-            yield sse(error_body(message, type_="server_error", code="internal_error"))
+            yield encode(framing.error(message, "server_error", "internal_error"))
         finally:
             items.close()
             if not task.done():
                 task.cancel()
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers=_NO_BUFFERING)
+    return StreamingResponse(events(), media_type=framing.media_type, headers=_NO_BUFFERING)
 
 
 async def stream_bytes(

@@ -114,7 +114,7 @@ async def _evaluate(settings, cases, model, step, *, run=None):
     from llmos.fusion.vision import Vision
     from llmos.kernel import Kernel, default_registry
 
-    kernel = Kernel(settings, default_registry())
+    kernel = Kernel(settings, default_registry(aliases_file=settings.aliases_file))
     kernel.registry.resolve("chat", model)  # an unknown model fails now, not after the experts
     await kernel.start()
     try:

@@ -120,7 +120,7 @@ def models(as_json: JsonOption = False) -> None:
     rows = []
     settings = load_settings()
     for spec in (
-        default_registry(settings.aligned_dir, settings.generators_dir)
+        default_registry(settings.aligned_dir, settings.generators_dir, settings.aliases_file)
         .with_parallel(settings.chat_slots)
         .models
     ):
@@ -199,7 +199,7 @@ def doctor(as_json: JsonOption = False) -> None:
     machine = check_machine(settings.home)
     checks = []
     specs = (
-        default_registry(settings.aligned_dir, settings.generators_dir)
+        default_registry(settings.aligned_dir, settings.generators_dir, settings.aliases_file)
         .with_parallel(settings.chat_slots)
         .models
     )

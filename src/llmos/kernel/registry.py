@@ -8,12 +8,14 @@ from pathlib import Path
 
 from llmos.capabilities.base import Capability, ModelSpec
 from llmos.errors import ModelNotFound, NotFound
+from llmos.kernel.aliases import DEFAULT, Aliases, load_aliases
 
 
 class Registry:
     """Capabilities by name and models by name. Model names are unique across capabilities."""
 
-    def __init__(self, capabilities: Iterable[Capability]) -> None:
+    def __init__(self, capabilities: Iterable[Capability], aliases: Aliases | None = None) -> None:
+        self.aliases = aliases or Aliases()
         self._capabilities: dict[str, Capability] = {}
         self._models: dict[str, ModelSpec] = {}
         for capability in capabilities:
@@ -38,8 +40,17 @@ class Registry:
             raise NotFound(f"llmos has no capability {name!r}") from None
 
     def model(self, name: str, *, capability: str | None = None) -> ModelSpec:
-        """The model called ``name``; with ``capability``, it must also serve that capability."""
+        """The model called ``name`` (or that the alias ``name`` stands for); with
+        ``capability``, it must also serve that capability."""
         spec = self._models.get(name)
+        if spec is None and (alias := self.aliases.target(name, capability)) is not None:
+            served, model = alias
+            if model == DEFAULT:
+                return self.capability(served).default_model
+            spec = self._models.get(model)
+        if spec is None and capability is not None and (alias := self.aliases.target(name)):
+            raise ModelNotFound(name, [s.name for s in self.models if s.capability == capability],
+                                alias_of=alias[0])  # fmt: skip
         if spec is None or (capability is not None and spec.capability != capability):
             known = [s.name for s in self.models if capability in (None, s.capability)]
             raise ModelNotFound(name, known)
@@ -49,11 +60,16 @@ class Registry:
         """The same models, those that can serve several calls at once with ``slots`` each (as
         many as ``budget_bytes`` holds)."""
         return Registry(
-            replace(
-                c,
-                models=tuple(s.with_parallel(slots, budget_bytes=budget_bytes) for s in c.models),
-            )
-            for c in self.capabilities
+            (
+                replace(
+                    c,
+                    models=tuple(
+                        s.with_parallel(slots, budget_bytes=budget_bytes) for s in c.models
+                    ),
+                )
+                for c in self.capabilities
+            ),
+            self.aliases,
         )
 
     def resolve(self, capability: str, name: str | None) -> ModelSpec:
@@ -64,11 +80,14 @@ class Registry:
 
 
 def default_registry(
-    aligned_dir: Path | None = None, generators_dir: Path | None = None
+    aligned_dir: Path | None = None,
+    generators_dir: Path | None = None,
+    aliases_file: Path | None = None,
 ) -> Registry:
     """Every capability that ships with llmos, the picture-text spaces trained into
-    ``aligned_dir`` (``Settings.aligned_dir``) and the image generators trained into
-    ``generators_dir`` (``Settings.generators_dir``)."""
+    ``aligned_dir`` (``Settings.aligned_dir``), the image generators trained into
+    ``generators_dir`` (``Settings.generators_dir``), and the model aliases (the shipped table,
+    and ``aliases_file``'s over it)."""
     from llmos.capabilities import align, chat, embed, speak, transcribe, translate, vision
     from llmos.capabilities.imagegen import learned
     from llmos.capabilities.imagegen.types import COMPOSER_NAMES
@@ -86,4 +105,4 @@ def default_registry(
     names |= {spec.name for spec in spaces.models} if spaces else set()
     names |= COMPOSER_NAMES | {"llmos-assistant"}  # a generator must not take served names
     drawing = learned.capability(generators_dir, names) if generators_dir is not None else None
-    return Registry([*shipped, *(c for c in (spaces, drawing) if c)])
+    return Registry([*shipped, *(c for c in (spaces, drawing) if c)], load_aliases(aliases_file))

@@ -35,8 +35,6 @@ from llmos.kernel import Kernel
 
 router = APIRouter(tags=["openai"])
 
-OPENAI_NAMES = {"whisper-1"}  # what OpenAI clients send; served by the default model
-
 
 @router.post("/v1/audio/transcriptions")
 async def create_transcription(
@@ -101,7 +99,7 @@ async def transcription_response(
             f"response_format {response_format!r} is not supported; "
             f"use one of {', '.join(FORMATS)}."
         )
-    spec = kernel.registry.resolve("transcribe", None if model in OPENAI_NAMES else model)
+    spec = kernel.registry.resolve("transcribe", model)  # whisper-1: an alias (kernel/data)
     if upload.size == 0:
         raise InvalidRequest("The uploaded file is empty.")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Literal
+from dataclasses import asdict
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field
 from llmos import __version__
 from llmos.api.deps import get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
+from llmos.api.routes.ollama import card, timestamp
 from llmos.assistant.apps import PREFIX as APP_PREFIX
 from llmos.assistant.apps import installed
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
@@ -20,6 +22,7 @@ from llmos.kernel import Kernel, ResidentModel
 
 router = APIRouter()
 _STARTED = int(time.time())
+PINNED_SECONDS = 300 * 365 * 86400  # Ollama shows a pinned model's expiry centuries ahead
 
 
 class Health(BaseModel):
@@ -54,8 +57,34 @@ class ModelList(BaseModel):
     data: list[ModelCard]
 
 
+class LoadedModel(BaseModel):
+    """A loaded model: Ollama's fields (``GET /api/ps`` as Ollama answers it), then llmos's."""
+
+    name: str
+    model: str
+    size: int = Field(description="Bytes: llmos's memory estimate.")
+    digest: str
+    details: dict[str, Any]
+    expires_at: str = Field(description="When it unloads if left idle (ISO 8601, UTC).")
+    size_vram: int = 0
+    capability: str
+    memory_bytes: int
+    rss_bytes: int
+    in_use: int
+    idle_seconds: float
+    expires_in: float | None = Field(description="Seconds; null when pinned or busy.")
+    pinned: bool
+
+    @classmethod
+    def of(cls, resident: ResidentModel, kernel: Kernel) -> LoadedModel:
+        left = resident.expires_in if resident.expires_in is not None else PINNED_SECONDS
+        shown = card(kernel.registry.model(resident.name))
+        ollama = {k: shown[k] for k in ("model", "size", "digest", "details")}
+        return cls(**asdict(resident), **ollama, expires_at=timestamp(time.time() + left))
+
+
 class ProcessStatus(BaseModel):
-    models: list[ResidentModel]
+    models: list[LoadedModel]
     memory_budget_bytes: int
     memory_used_bytes: int
 
@@ -148,7 +177,7 @@ async def unload(body: UnloadRequest, kernel: Kernel = Depends(get_kernel)) -> U
 
 def _status(kernel: Kernel) -> ProcessStatus:
     return ProcessStatus(
-        models=kernel.ps(),
+        models=[LoadedModel.of(resident, kernel) for resident in kernel.ps()],
         memory_budget_bytes=kernel.models.budget_bytes,
         memory_used_bytes=kernel.models.used_bytes,
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from llmos.api.deps import get_kernel
-from llmos.api.routes.audio import OPENAI_NAMES, transcription_response
+from llmos.api.routes.audio import transcription_response
 from llmos.api.routes.translate import get_translator
 from llmos.capabilities.transcribe import TranscribeOptions, Transcription, transcribe
 from llmos.errors import InvalidRequest
@@ -69,7 +69,7 @@ async def _whisper_translation(
     kernel: Kernel, upload: UploadFile, model: str | None, language: str | None
 ) -> Transcription:
     """The upload again, through Whisper's own translation into English."""
-    spec = kernel.registry.resolve("transcribe", None if model in OPENAI_NAMES else model)
+    spec = kernel.registry.resolve("transcribe", model)
     options = TranscribeOptions(language=language, translate=True)
     await upload.seek(0)
     return await kernel.run(

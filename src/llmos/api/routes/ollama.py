@@ -1,0 +1,348 @@
+"""Ollama's API on llmos's models, so Ollama clients and Open WebUI's Ollama connection work
+unchanged: ``/api/tags``, ``/api/show``, ``/api/chat``, ``/api/generate``, ``/api/embed``,
+``/api/embeddings`` and ``/api/version`` (``/api/ps`` is in ``system.py``, Ollama's shape with
+llmos's fields added). A thin translation of Ollama's shapes onto the chat and embedding
+services the OpenAI routes use; no logic of its own. Streams are one JSON object a line, as
+Ollama's are, and on by default.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llmos import __version__
+from llmos.api.chat_requests import ChatRequest, CompletionRequest
+from llmos.api.deps import attachments_of, get_kernel, keep_alive_of
+from llmos.api.disconnect import unless_disconnected
+from llmos.api.routes.embeddings import EmbeddingRequest, create_embeddings
+from llmos.api.streaming import NDJSON, stream_job
+from llmos.capabilities.base import ModelSpec
+from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
+from llmos.errors import InvalidRequest
+from llmos.fusion.attachments import has_attachments
+from llmos.kernel import Kernel
+
+router = APIRouter(tags=["ollama"])
+Json = dict[str, Any]
+OLLAMA_VERSION = "0.12.0"  # the Ollama API this follows (clients check it for features)
+LISTED = ("chat", "embed")  # what Ollama's model list holds: language and embedding models
+OPTIONS = {  # Ollama's options -> the chat request's fields; others (num_ctx, ...) are ignored
+    "temperature": "temperature", "top_p": "top_p", "top_k": "top_k", "seed": "seed",
+    "stop": "stop", "num_predict": "max_tokens", "repeat_penalty": "repeat_penalty",
+    "presence_penalty": "presence_penalty", "frequency_penalty": "frequency_penalty",
+}  # fmt: skip
+IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif",
+               b"RIFF": "image/webp"}  # fmt: skip
+
+
+class OllamaMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    images: list[str] | None = Field(None, max_length=8, description="Base64 pictures.")
+    tool_calls: list[Json] | None = None
+
+
+class Common(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # think, truncate, ...: accepted, no effect
+
+    model: str = Field(min_length=1)
+    format: Literal["json"] | Json | None = None
+    options: Json | None = None
+    stream: bool = True
+    keep_alive: str | float | None = None
+
+
+class ChatBody(Common):
+    messages: list[OllamaMessage] = Field(default_factory=list)
+    tools: list[Json] | None = None
+
+
+class GenerateBody(Common):
+    prompt: str = ""
+    system: str | None = None
+    images: list[str] | None = Field(None, max_length=8)
+    raw: bool = False
+
+
+class EmbedBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    model: str
+    input: str | list[str]
+    keep_alive: str | float | None = None
+    dimensions: int | None = None
+
+
+class EmbeddingsBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    model: str
+    prompt: str
+    keep_alive: str | float | None = None
+
+
+class ShowBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    model: str | None = None
+    name: str | None = None  # older clients
+
+
+@router.get("/api/version")
+async def version() -> Json:
+    return {"version": OLLAMA_VERSION, "llmos": __version__}
+
+
+@router.get("/api/tags")
+async def tags(kernel: Kernel = Depends(get_kernel)) -> Json:
+    """The chat and embedding models, as Ollama lists what it has pulled."""
+    listed = [spec for spec in kernel.registry.models if spec.capability in LISTED]
+    return {"models": [card(spec) for spec in listed]}
+
+
+@router.post("/api/show")
+async def show(body: ShowBody, kernel: Kernel = Depends(get_kernel)) -> Json:
+    name = body.model or body.name
+    if not name:
+        raise InvalidRequest("'model' is missing: name the model to show.")
+    spec = kernel.registry.model(name)
+    capabilities = {"chat": ["completion", "tools"], "embed": ["embedding"]}
+    return {
+        "modelfile": f"# {spec.name}: served by llmos\nFROM {spec.name}\n",
+        "parameters": "", "template": "", "details": _details(spec),
+        "model_info": {"general.architecture": spec.capability},
+        "capabilities": capabilities.get(spec.capability, [spec.capability]),
+        "modified_at": timestamp(_STARTED),
+    }  # fmt: skip
+
+
+@router.post("/api/chat")
+async def chat(body: ChatBody, request: Request, kernel: Kernel = Depends(get_kernel)):
+    messages = [_openai_message(m, i) for i, m in enumerate(body.messages)]
+    return await _answer(body, {"messages": messages, "tools": body.tools}, request, kernel)
+
+
+@router.post("/api/generate")
+async def generate(body: GenerateBody, request: Request, kernel: Kernel = Depends(get_kernel)):
+    """A prompt answered by the model's chat template, or as raw text with ``raw``. An empty
+    prompt loads the model (Ollama's way to preload)."""
+    spec = kernel.registry.resolve("chat", body.model)
+    if not body.prompt and not body.images:
+        keep_alive = keep_alive_of(body.keep_alive)
+        await unless_disconnected(request, kernel.load(spec, keep_alive=keep_alive))
+        return {"model": spec.name, "created_at": timestamp(time.time()), "response": "",
+                "done": True, "done_reason": "load"}  # fmt: skip
+    if body.raw:
+        return await _answer(body, {"prompt": body.prompt}, request, kernel, completion=True)
+    user = OllamaMessage(role="user", content=body.prompt, images=body.images)
+    system = [{"role": "system", "content": body.system}] if body.system else []
+    return await _answer(body, {"messages": [*system, _openai_message(user, 0)]}, request, kernel)
+
+
+@router.post("/api/embed")
+async def embed(body: EmbedBody, request: Request, kernel: Kernel = Depends(get_kernel)) -> Json:
+    started = time.perf_counter()
+    asked = EmbeddingRequest(model=body.model, input=body.input, dimensions=body.dimensions,
+                             keep_alive=body.keep_alive)  # fmt: skip
+    answered = json.loads((await create_embeddings(asked, request, kernel)).body)
+    return {
+        "model": answered["model"],
+        "embeddings": [item["embedding"] for item in answered["data"]],
+        "total_duration": int((time.perf_counter() - started) * 1e9), "load_duration": 0,
+        "prompt_eval_count": answered["usage"]["prompt_tokens"],
+    }  # fmt: skip
+
+
+@router.post("/api/embeddings")
+async def embeddings(
+    body: EmbeddingsBody, request: Request, kernel: Kernel = Depends(get_kernel)
+) -> Json:
+    """Ollama's older embedding route: one prompt, one vector."""
+    asked = EmbeddingRequest(model=body.model, input=body.prompt, keep_alive=body.keep_alive)
+    answered = json.loads((await create_embeddings(asked, request, kernel)).body)
+    return {"embedding": answered["data"][0]["embedding"]}
+
+
+async def _answer(
+    body: Common, fields: Json, request: Request, kernel: Kernel, *, completion: bool = False
+):
+    """Run a chat (or raw completion) request built from Ollama's fields; answer in Ollama's
+    shape, streamed as NDJSON or whole."""
+    asked = {**fields, **_sampling(body), "model": body.model}
+    present = {k: v for k, v in asked.items() if v is not None}
+    try:  # the OpenAI routes' checks: roles, sampling, tool and JSON schemas llama.cpp can use
+        checked = (CompletionRequest if completion else ChatRequest).model_validate(present)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise InvalidRequest(f"{where}: {first['msg']}") from None
+    if isinstance(checked, ChatRequest):
+        messages = [m.model_dump(exclude_none=True) for m in checked.messages]
+        if has_attachments(m.get("content") for m in messages):  # pictures -> the experts' facts
+            messages = await unless_disconnected(request, attachments_of(request).as_text(messages))
+        asked["messages"] = messages
+    spec = kernel.registry.resolve("chat", body.model)
+    payload = {k: v for k, v in asked.items() if v is not None and k != "model"}
+    service = text_completion if completion else chat_completion
+    keep_alive = keep_alive_of(body.keep_alive)
+    shape = _generated if isinstance(body, GenerateBody) else _chatted
+    started = time.perf_counter()
+
+    def job(on_chunk):
+        def run(model: ChatModel, stop: threading.Event) -> ChatResult:
+            return service(model, payload, on_chunk=on_chunk, stop=stop)
+
+        return run
+
+    if not body.stream:
+        result = await unless_disconnected(
+            request, kernel.run(spec, job(None), keep_alive=keep_alive)
+        )
+        return JSONResponse(shape(spec, _whole(result.response), True, result, started))
+
+    def chunks(chunk: Json):
+        piece = _piece(chunk)
+        if piece:
+            yield shape(spec, {"content": piece}, False, None, started)
+
+    def finish(result: ChatResult):
+        if not result.streamed:  # answered whole (a tool call): the message, then the end
+            yield shape(spec, _whole(result.response), False, None, started)
+        yield shape(spec, {"content": ""}, True, result, started)
+
+    return await stream_job(
+        request, lambda on_chunk: kernel.run(spec, job(on_chunk), keep_alive=keep_alive),
+        chunks=chunks, finish=finish, framing=NDJSON,
+    )  # fmt: skip
+
+
+def _sampling(body: Common) -> Json:
+    options = body.options or {}
+    fields = {OPTIONS[key]: value for key, value in options.items() if key in OPTIONS}
+    if body.format == "json":
+        fields["response_format"] = {"type": "json_object"}
+    elif isinstance(body.format, dict):
+        schema = {"name": "format", "schema": body.format}
+        fields["response_format"] = {"type": "json_schema", "json_schema": schema}
+    return fields
+
+
+def _openai_message(message: OllamaMessage, index: int) -> Json:
+    """An Ollama message as an OpenAI one: pictures as image parts, tool calls with ids."""
+    out: Json = {"role": message.role, "content": message.content}
+    if message.images:
+        parts = [{"type": "image_url", "image_url": {"url": _data_uri(image)}}
+                 for image in message.images]  # fmt: skip
+        out["content"] = [{"type": "text", "text": message.content}, *parts]
+    if message.tool_calls:
+        functions = [c.get("function") if isinstance(c.get("function"), dict) else {}
+                     for c in message.tool_calls]  # fmt: skip
+        out["tool_calls"] = [
+            {"id": f"call_{index}_{n}", "type": "function", "function": {
+                "name": str(function.get("name", "")),
+                "arguments": json.dumps(function.get("arguments", {})),
+            }}
+            for n, function in enumerate(functions)
+        ]  # fmt: skip
+    if message.role == "tool":
+        out["tool_call_id"] = f"call_{index - 1}_0"
+    return out
+
+
+def _data_uri(image: str) -> str:
+    if image.startswith("data:"):
+        return image
+    head = image[:16].encode()
+    try:
+        start = base64.b64decode(head + b"=" * (-len(head) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidRequest("'images' must hold base64-encoded pictures.") from None
+    kind = next((t for magic, t in IMAGE_TYPES.items() if start.startswith(magic)), "image/png")
+    return f"data:{kind};base64,{image}"
+
+
+def _piece(chunk: Json) -> str:
+    return "".join((c.get("delta") or {}).get("content") or "" for c in chunk.get("choices", []))
+
+
+def _whole(response: Json) -> Json:
+    """A whole OpenAI answer as Ollama's message: text, or tool calls with their arguments as
+    objects."""
+    choice = response["choices"][0]
+    if "message" not in choice:  # a text completion
+        return {"content": choice.get("text") or ""}
+    message = choice["message"]
+    out: Json = {"content": message.get("content") or ""}
+    if message.get("tool_calls"):
+        out["tool_calls"] = [
+            {"function": {"name": c["function"]["name"],
+                          "arguments": _arguments(c["function"].get("arguments"))}}
+            for c in message["tool_calls"]
+        ]  # fmt: skip
+    return out
+
+
+def _arguments(text: str | None) -> Json:
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _chatted(spec: ModelSpec, message: Json, done: bool, result, started: float) -> Json:
+    return {"model": spec.name, "created_at": timestamp(time.time()),
+            "message": {"role": "assistant", **message}, "done": done,
+            **(_stats(result, started) if done else {})}  # fmt: skip
+
+
+def _generated(spec: ModelSpec, message: Json, done: bool, result, started: float) -> Json:
+    return {"model": spec.name, "created_at": timestamp(time.time()),
+            "response": message.get("content", ""), "done": done,
+            **(_stats(result, started) | {"context": []} if done else {})}  # fmt: skip
+
+
+def _stats(result: ChatResult | None, started: float) -> Json:
+    """The end of an answer: why it stopped and Ollama's counts (durations in nanoseconds)."""
+    response = result.response if result is not None else {}
+    choice = (response.get("choices") or [{}])[0]
+    usage = response.get("usage") or {}
+    total = int((time.perf_counter() - started) * 1e9)
+    return {"done_reason": choice.get("finish_reason") or "stop", "total_duration": total,
+            "load_duration": 0, "prompt_eval_count": usage.get("prompt_tokens", 0),
+            "eval_count": usage.get("completion_tokens", 0), "eval_duration": total}  # fmt: skip
+
+
+_STARTED = time.time()
+
+
+def timestamp(seconds: float) -> str:
+    """Ollama's times: ISO 8601 in UTC."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _details(spec: ModelSpec) -> Json:
+    return {"parent_model": "", "format": "gguf" if spec.capability == "chat" else "llmos",
+            "family": spec.capability, "families": [spec.capability], "parameter_size": "",
+            "quantization_level": ""}  # fmt: skip
+
+
+def card(spec: ModelSpec) -> Json:
+    """A model as Ollama lists it: size is llmos's memory estimate, the digest a hash of the
+    name (llmos's models come from packages, not blobs)."""
+    return {"name": spec.name, "model": spec.name, "modified_at": timestamp(_STARTED),
+            "size": spec.memory_bytes, "digest": hashlib.sha256(spec.name.encode()).hexdigest(),
+            "details": _details(spec)}  # fmt: skip
