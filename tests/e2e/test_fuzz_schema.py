@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import CheckContext, Response
 
 from llmos.api import create_app
+from llmos.api.errors import OLLAMA_PATHS
 from llmos.kernel import Kernel, Registry
 from llmos.settings import Settings
 from tests.fakes import FakeLoader, fake_capability, fake_spec
@@ -61,9 +62,10 @@ def openai_error_shape(_ctx: CheckContext, response: Response, case: schemathesi
             f"JSON: {response.text[:200]!r}"
         ) from None
     error = body.get("error") if isinstance(body, dict) else None
-    if case.operation.path in LIBRETRANSLATE_PATHS and isinstance(error, str):
+    own_shape = LIBRETRANSLATE_PATHS | OLLAMA_PATHS
+    if case.operation.path in own_shape and isinstance(error, str):
         assert error.strip() and response.status_code < 500, response.text[:300]
-        return  # LibreTranslate's own shape, {"error": "..."}, for its clients
+        return  # LibreTranslate's and Ollama's own shape, {"error": "..."}, for their clients
     assert isinstance(error, dict) and {"message", "type", "code"} <= set(error), (
         f"{case.operation.label} answered {response.status_code} outside the OpenAI error "
         f"shape: {response.text[:300]}"

@@ -144,6 +144,8 @@ def test_the_spec_declares_no_422_since_the_server_never_answers_it(spec):
 
 
 def test_every_operation_declares_the_errors_it_can_answer_in_the_openai_shape(spec):
+    from llmos.api.errors import OLLAMA_PATHS
+
     found = list(operations(spec))
     assert len(found) > 20
     for path, method, operation in found:
@@ -153,6 +155,10 @@ def test_every_operation_declares_the_errors_it_can_answer_in_the_openai_shape(s
             if path in ("/translate", "/detect") and status != "404":  # LibreTranslate's too
                 refs = [option["$ref"] for option in schema["anyOf"]]
                 assert refs == ["#/components/schemas/LibreError", ERROR_REF], (path, status)
+                continue
+            if path in OLLAMA_PATHS:  # Ollama's {"error": "..."} too, for its clients
+                refs = [option["$ref"] for option in schema["anyOf"]]
+                assert refs == ["#/components/schemas/OllamaError", ERROR_REF], (path, status)
                 continue
             assert schema == {"$ref": ERROR_REF}, (path, method, status)
         assert ("401" in responses) == (path != "/health"), (path, method)

@@ -104,3 +104,25 @@ def test_malformed_ollama_bodies_are_4xx_never_5xx(llmos_server):
     for path, body in bodies:
         answer = httpx.post(f"{llmos_server}{path}", json=body, timeout=120)
         assert 400 <= answer.status_code < 500 or answer.status_code == 200, (path, answer.text)
+
+
+def test_ollama_conventions_load_unload_raw_streams_and_error_shapes(client, llmos_server):
+    import httpx
+
+    loaded = client.chat(model="gpt-4o-mini", messages=[])  # Ollama's preload, by an alias
+    assert loaded.done and loaded.done_reason == "load" and loaded.model == CHAT
+    dropped = client.generate(model=CHAT, prompt="", keep_alive=0)
+    assert dropped.done_reason == "unload" and CHAT not in {m.model for m in client.ps().models}
+    raw = list(client.generate(model=CHAT, prompt="1, 2, 3,", raw=True, stream=True,
+                               options={"num_predict": 6, "temperature": 0}))  # fmt: skip
+    assert "".join(p.response for p in raw).strip() and raw[-1].done
+    cut = client.chat(model=CHAT, options={"num_predict": 2, "temperature": 0}, stream=True,
+                      messages=[{"role": "user", "content": "Write a long poem."}])  # fmt: skip
+    assert list(cut)[-1].done_reason == "length"
+    unlimited = client.chat(model=CHAT, format="", options={"num_predict": -1, "temperature": 0},
+                            messages=[{"role": "user", "content": "Say yes."}])  # fmt: skip
+    assert unlimited.done and unlimited.message.content
+    missing = httpx.post(f"{llmos_server}/api/chat", json={"model": "nope", "messages": []})
+    assert missing.status_code == 404 and isinstance(missing.json()["error"], str)
+    unloaded = httpx.post(f"{llmos_server}/api/unload", json={"model": "gpt-4o-mini"}).json()
+    assert unloaded["model"] == CHAT

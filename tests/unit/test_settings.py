@@ -88,3 +88,17 @@ def test_model_aliases_come_from_data_and_a_users_file_overrides_them(tmp_path):
     assert both.target("llama3") == ("chat", "smollm2-135m-instruct")
     assert both.target("gpt-4o") == ("chat", "smollm2-135m-instruct")  # overridden
     assert both.target("gpt-4o-mini") == ("chat", DEFAULT)  # kept
+
+
+def test_a_users_exact_alias_beats_a_shipped_pattern_and_a_wrong_one_fails_at_start(tmp_path):
+    from llmos.errors import InvalidRequest
+    from llmos.kernel import default_registry
+
+    mine = tmp_path / "aliases.toml"
+    mine.write_text('[chat]\n"gpt-4.1-mini" = "smollm2-135m-instruct"\n')
+    registry = default_registry(aliases_file=mine)
+    assert registry.resolve("chat", "gpt-4.1-mini").name == "smollm2-135m-instruct"
+    assert registry.resolve("chat", "gpt-4.1").name == "qwen2.5-coder-1.5b-instruct"
+    mine.write_text('[chat]\n"fast" = "all-minilm-l6-v2"\n')  # an embedding model, for chat
+    with pytest.raises(InvalidRequest, match="'fast' names 'all-minilm-l6-v2'"):
+        default_registry(aliases_file=mine)

@@ -28,6 +28,7 @@ from llmos.api.routes import (
     images,
     libretranslate,
     ollama,
+    responses,
     search,
     system,
     translate,
@@ -50,6 +51,7 @@ from llmos.storage import ConversationStore, FileStore
 from llmos.storage.actions import ActionStore
 from llmos.storage.pictures import PictureStore
 from llmos.storage.profile import ProfileStore
+from llmos.storage.responses import ResponseStore
 from llmos.storage.traces import TraceStore
 
 
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.traces = TraceStore(kernel.database)
     app.state.profile = ProfileStore(kernel.database)
     app.state.actions = ActionStore(kernel.database)
+    app.state.responses = ResponseStore(kernel.database)
     install_error_handlers(app, max_upload_mb=settings.max_upload_mb)
     app.include_router(system.router)
     app.include_router(chat.router)
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(translate.router)
     app.include_router(libretranslate.router)
     app.include_router(ollama.router)
+    app.include_router(responses.router)
     app.include_router(search.router)
     app.add_middleware(
         BodySizeLimit, max_upload_mb=settings.max_upload_mb, memory=kernel.work_memory.bodies

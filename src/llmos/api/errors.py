@@ -110,14 +110,23 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
     return "; ".join(lines) or "The request is invalid."
 
 
+# Ollama's routes (api/routes/ollama.py): their errors are Ollama's {"error": "message"}
+OLLAMA_PATHS = frozenset({"/api/tags", "/api/show", "/api/chat", "/api/generate", "/api/embed",
+                          "/api/embeddings", "/api/version"})  # fmt: skip
+
+
 def install_error_handlers(app: FastAPI, *, max_upload_mb: float) -> None:
     @app.exception_handler(LlmosError)
-    async def _llmos(_request: Request, error: LlmosError) -> JSONResponse:
+    async def _llmos(request: Request, error: LlmosError) -> JSONResponse:
+        if request.url.path in OLLAMA_PATHS:
+            return JSONResponse({"error": error.message}, status_code=error.status)
         return from_llmos_error(error)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
         message = describe_validation_errors(list(error.errors()))
+        if request.url.path in OLLAMA_PATHS:
+            return JSONResponse({"error": message}, status_code=400)
         return error_response(400, message, type_="invalid_request_error", code="invalid_request")
 
     @app.exception_handler(HTTPException)

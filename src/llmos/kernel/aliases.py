@@ -21,10 +21,13 @@ class Aliases:
     table: dict[str, dict[str, str]] = field(default_factory=dict)  # capability -> name -> model
 
     def target(self, name: str, capability: str | None = None) -> tuple[str, str] | None:
-        """(capability, model or ``DEFAULT``) that ``name`` stands for, if it is an alias."""
-        for served, entries in self.table.items():
-            if capability not in (None, served):
-                continue
+        """(capability, model or ``DEFAULT``) that ``name`` stands for, if it is an alias: an
+        exact name first, then the first pattern that matches (the user's before the shipped)."""
+        tables = [(s, e) for s, e in self.table.items() if capability in (None, s)]
+        for served, entries in tables:
+            if name in entries:
+                return served, entries[name]
+        for served, entries in tables:
             for pattern, model in entries.items():
                 if fnmatch.fnmatchcase(name, pattern):
                     return served, model
@@ -35,7 +38,8 @@ def load_aliases(extra: Path | None = None) -> Aliases:
     """The shipped table, with ``extra``'s entries over it."""
     table = _read(SHIPPED)
     for capability, entries in (_read(extra) if extra else {}).items():
-        table[capability] = {**table.get(capability, {}), **entries}
+        shipped = {k: v for k, v in table.get(capability, {}).items() if k not in entries}
+        table[capability] = {**entries, **shipped}  # the user's patterns are tried first
     return Aliases(table)
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from llmos.capabilities.base import Capability, ModelSpec
-from llmos.errors import ModelNotFound, NotFound
+from llmos.errors import InvalidRequest, ModelNotFound, NotFound
 from llmos.kernel.aliases import DEFAULT, Aliases, load_aliases
 
 
@@ -24,6 +24,20 @@ class Registry:
                 if spec.name in self._models:
                     raise ValueError(f"model name {spec.name!r} is declared twice")
                 self._models[spec.name] = spec
+        self._check_aliases()
+
+    def _check_aliases(self) -> None:
+        """Every alias names a capability and one of its models: a wrong file fails at start."""
+        for capability, entries in self.aliases.table.items():
+            for alias, model in entries.items():
+                spec = self._models.get(model)
+                if capability not in self._capabilities or (
+                    model != DEFAULT and (spec is None or spec.capability != capability)
+                ):
+                    raise InvalidRequest(
+                        f"the alias {alias!r} names {model!r} for {capability!r}, which llmos "
+                        "does not have; see `llmos models`."
+                    )
 
     @property
     def capabilities(self) -> list[Capability]:
@@ -48,7 +62,8 @@ class Registry:
             if model == DEFAULT:
                 return self.capability(served).default_model
             spec = self._models.get(model)
-        if spec is None and capability is not None and (alias := self.aliases.target(name)):
+        alias = self.aliases.target(name) if spec is None and capability is not None else None
+        if alias is not None and alias[0] != capability:
             raise ModelNotFound(name, [s.name for s in self.models if s.capability == capability],
                                 alias_of=alias[0])  # fmt: skip
         if spec is None or (capability is not None and spec.capability != capability):

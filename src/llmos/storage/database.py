@@ -100,6 +100,15 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE conversations ADD COLUMN user TEXT NOT NULL DEFAULT 'local';
     ALTER TABLE assistant_traces ADD COLUMN user TEXT NOT NULL DEFAULT 'local';
     """,
+    """
+    CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        messages TEXT NOT NULL          -- JSON: the chat messages through this response's output
+    );
+    CREATE INDEX responses_by_created_at ON responses (created_at);
+    """,
 )
 
 

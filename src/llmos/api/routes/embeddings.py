@@ -77,19 +77,7 @@ async def create_embeddings(
         return await _aligned_embeddings(body, texts, request)
     if any(text.startswith("data:image/") for text in texts):
         return await _image_embeddings(body, texts, request)
-    spec = kernel.registry.resolve("embed", body.model)
-    check_texts(texts)  # before the kernel: bad input must not wait for a model to load
-    keep_alive = keep_alive_of(body.keep_alive)
-
-    def job(model: TextEmbedder, _stop: object) -> EmbeddingResult:
-        if body.dimensions is not None and body.dimensions != model.dimensions:
-            raise InvalidRequest(
-                f"Model {spec.name!r} returns {model.dimensions} dimensions; "
-                f"'dimensions'={body.dimensions} is not supported."
-            )
-        return embed(model, texts, options=EmbedOptions())
-
-    result = await unless_disconnected(request, kernel.run(spec, job, keep_alive=keep_alive))
+    result = await embed_texts(body, request, kernel)
     # Built by hand rather than through the pydantic model: it is the hot path for big batches.
     return JSONResponse(
         {
@@ -105,6 +93,24 @@ async def create_embeddings(
             },
         }
     )
+
+
+async def embed_texts(body: EmbeddingRequest, request: Request, kernel: Kernel) -> EmbeddingResult:
+    """The text embeddings ``body`` asks for (its texts checked before any model loads)."""
+    texts = body.texts()
+    spec = kernel.registry.resolve("embed", body.model)
+    check_texts(texts)  # before the kernel: bad input must not wait for a model to load
+    keep_alive = keep_alive_of(body.keep_alive)
+
+    def job(model: TextEmbedder, _stop: object) -> EmbeddingResult:
+        if body.dimensions is not None and body.dimensions != model.dimensions:
+            raise InvalidRequest(
+                f"Model {spec.name!r} returns {model.dimensions} dimensions; "
+                f"'dimensions'={body.dimensions} is not supported."
+            )
+        return embed(model, texts, options=EmbedOptions())
+
+    return await unless_disconnected(request, kernel.run(spec, job, keep_alive=keep_alive))
 
 
 async def _image_embeddings(

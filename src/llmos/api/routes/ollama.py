@@ -25,7 +25,8 @@ from llmos import __version__
 from llmos.api.chat_requests import ChatRequest, CompletionRequest
 from llmos.api.deps import attachments_of, get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
-from llmos.api.routes.embeddings import EmbeddingRequest, create_embeddings
+from llmos.api.errors import ERROR_RESPONSES, ErrorResponse
+from llmos.api.routes.embeddings import EmbeddingRequest, embed_texts
 from llmos.api.streaming import NDJSON, stream_job
 from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
@@ -34,6 +35,19 @@ from llmos.fusion.attachments import has_attachments
 from llmos.kernel import Kernel
 
 router = APIRouter(tags=["ollama"])
+
+
+class OllamaError(BaseModel):
+    error: str = Field(description="What went wrong, in Ollama's shape.")
+
+
+# errors found in the body answer in Ollama's shape (``api/errors.py``: OLLAMA_PATHS); those
+# found before it (API key, body size) in llmos's usual one
+OLLAMA_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {**ERROR_RESPONSES[code], "model": OllamaError | ErrorResponse}
+    for code in ERROR_RESPONSES
+    if code in (400, 404, 413, 500, 501, 503)
+}
 Json = dict[str, Any]
 OLLAMA_VERSION = "0.12.0"  # the Ollama API this follows (clients check it for features)
 LISTED = ("chat", "embed")  # what Ollama's model list holds: language and embedding models
@@ -59,7 +73,7 @@ class Common(BaseModel):
     model_config = ConfigDict(extra="ignore")  # think, truncate, ...: accepted, no effect
 
     model: str = Field(min_length=1)
-    format: Literal["json"] | Json | None = None
+    format: Literal["", "json"] | Json | None = None  # "": none, as the ollama client sends
     options: Json | None = None
     stream: bool = True
     keep_alive: str | float | None = None
@@ -101,19 +115,19 @@ class ShowBody(BaseModel):
     name: str | None = None  # older clients
 
 
-@router.get("/api/version")
+@router.get("/api/version", responses=OLLAMA_ERRORS)
 async def version() -> Json:
     return {"version": OLLAMA_VERSION, "llmos": __version__}
 
 
-@router.get("/api/tags")
+@router.get("/api/tags", responses=OLLAMA_ERRORS)
 async def tags(kernel: Kernel = Depends(get_kernel)) -> Json:
     """The chat and embedding models, as Ollama lists what it has pulled."""
     listed = [spec for spec in kernel.registry.models if spec.capability in LISTED]
     return {"models": [card(spec) for spec in listed]}
 
 
-@router.post("/api/show")
+@router.post("/api/show", responses=OLLAMA_ERRORS)
 async def show(body: ShowBody, kernel: Kernel = Depends(get_kernel)) -> Json:
     name = body.model or body.name
     if not name:
@@ -129,51 +143,65 @@ async def show(body: ShowBody, kernel: Kernel = Depends(get_kernel)) -> Json:
     }  # fmt: skip
 
 
-@router.post("/api/chat")
+@router.post("/api/chat", responses=OLLAMA_ERRORS)
 async def chat(body: ChatBody, request: Request, kernel: Kernel = Depends(get_kernel)):
-    messages = [_openai_message(m, i) for i, m in enumerate(body.messages)]
+    """A chat, as Ollama's; no messages loads the model (``keep_alive: 0`` unloads it)."""
+    spec = kernel.registry.resolve("chat", body.model)  # a wrong name: 404 before any work
+    if not body.messages:
+        return await _load_or_unload(spec, body, request, kernel, {"message": {
+            "role": "assistant", "content": ""}})  # fmt: skip
+    messages = _openai_messages(body.messages)
     return await _answer(body, {"messages": messages, "tools": body.tools}, request, kernel)
 
 
-@router.post("/api/generate")
+@router.post("/api/generate", responses=OLLAMA_ERRORS)
 async def generate(body: GenerateBody, request: Request, kernel: Kernel = Depends(get_kernel)):
     """A prompt answered by the model's chat template, or as raw text with ``raw``. An empty
-    prompt loads the model (Ollama's way to preload)."""
+    prompt loads the model (Ollama's way to preload; ``keep_alive: 0`` unloads it)."""
     spec = kernel.registry.resolve("chat", body.model)
     if not body.prompt and not body.images:
-        keep_alive = keep_alive_of(body.keep_alive)
-        await unless_disconnected(request, kernel.load(spec, keep_alive=keep_alive))
-        return {"model": spec.name, "created_at": timestamp(time.time()), "response": "",
-                "done": True, "done_reason": "load"}  # fmt: skip
+        return await _load_or_unload(spec, body, request, kernel, {"response": ""})
     if body.raw:
         return await _answer(body, {"prompt": body.prompt}, request, kernel, completion=True)
     user = OllamaMessage(role="user", content=body.prompt, images=body.images)
     system = [{"role": "system", "content": body.system}] if body.system else []
-    return await _answer(body, {"messages": [*system, _openai_message(user, 0)]}, request, kernel)
+    return await _answer(body, {"messages": [*system, *_openai_messages([user])]}, request, kernel)
 
 
-@router.post("/api/embed")
-async def embed(body: EmbedBody, request: Request, kernel: Kernel = Depends(get_kernel)) -> Json:
+async def _load_or_unload(
+    spec: ModelSpec, body: Common, request: Request, kernel: Kernel, empty: Json
+) -> Json:
+    """Ollama's preload (an empty request) and unload (the same with ``keep_alive: 0``)."""
+    keep_alive = keep_alive_of(body.keep_alive)
+    if keep_alive == 0:
+        await kernel.unload(spec.name)
+        reason = "unload"
+    else:
+        await unless_disconnected(request, kernel.load(spec, keep_alive=keep_alive))
+        reason = "load"
+    return {"model": spec.name, "created_at": timestamp(time.time()), **empty, "done": True,
+            "done_reason": reason}  # fmt: skip
+
+
+@router.post("/api/embed", responses=OLLAMA_ERRORS)
+async def embed(body: EmbedBody, request: Request, kernel: Kernel = Depends(get_kernel)):
     started = time.perf_counter()
     asked = EmbeddingRequest(model=body.model, input=body.input, dimensions=body.dimensions,
                              keep_alive=body.keep_alive)  # fmt: skip
-    answered = json.loads((await create_embeddings(asked, request, kernel)).body)
-    return {
-        "model": answered["model"],
-        "embeddings": [item["embedding"] for item in answered["data"]],
+    result = await embed_texts(asked, request, kernel)
+    return JSONResponse({  # built by hand, as /v1/embeddings: big batches stay cheap
+        "model": result.model, "embeddings": [row.tolist() for row in result.vectors],
         "total_duration": int((time.perf_counter() - started) * 1e9), "load_duration": 0,
-        "prompt_eval_count": answered["usage"]["prompt_tokens"],
-    }  # fmt: skip
+        "prompt_eval_count": result.usage.input_tokens,
+    })  # fmt: skip
 
 
-@router.post("/api/embeddings")
-async def embeddings(
-    body: EmbeddingsBody, request: Request, kernel: Kernel = Depends(get_kernel)
-) -> Json:
+@router.post("/api/embeddings", responses=OLLAMA_ERRORS)
+async def embeddings(body: EmbeddingsBody, request: Request, kernel: Kernel = Depends(get_kernel)):
     """Ollama's older embedding route: one prompt, one vector."""
     asked = EmbeddingRequest(model=body.model, input=body.prompt, keep_alive=body.keep_alive)
-    answered = json.loads((await create_embeddings(asked, request, kernel)).body)
-    return {"embedding": answered["data"][0]["embedding"]}
+    result = await embed_texts(asked, request, kernel)
+    return JSONResponse({"embedding": result.vectors[0].tolist()})
 
 
 async def _answer(
@@ -213,7 +241,10 @@ async def _answer(
         )
         return JSONResponse(shape(spec, _whole(result.response), True, result, started))
 
+    ended: list[str] = []  # the finish reason, from the chunk that carried it
+
     def chunks(chunk: Json):
+        ended.extend(c["finish_reason"] for c in chunk.get("choices", []) if c.get("finish_reason"))
         piece = _piece(chunk)
         if piece:
             yield shape(spec, {"content": piece}, False, None, started)
@@ -221,7 +252,8 @@ async def _answer(
     def finish(result: ChatResult):
         if not result.streamed:  # answered whole (a tool call): the message, then the end
             yield shape(spec, _whole(result.response), False, None, started)
-        yield shape(spec, {"content": ""}, True, result, started)
+        last = shape(spec, {"content": ""}, True, result, started)
+        yield {**last, "done_reason": _reason(ended[-1])} if ended else last
 
     return await stream_job(
         request, lambda on_chunk: kernel.run(spec, job(on_chunk), keep_alive=keep_alive),
@@ -232,6 +264,8 @@ async def _answer(
 def _sampling(body: Common) -> Json:
     options = body.options or {}
     fields = {OPTIONS[key]: value for key, value in options.items() if key in OPTIONS}
+    if isinstance(fields.get("max_tokens"), int) and fields["max_tokens"] <= 0:
+        del fields["max_tokens"]  # num_predict -1 (no limit) or -2 (fill the context)
     if body.format == "json":
         fields["response_format"] = {"type": "json_object"}
     elif isinstance(body.format, dict):
@@ -240,25 +274,30 @@ def _sampling(body: Common) -> Json:
     return fields
 
 
-def _openai_message(message: OllamaMessage, index: int) -> Json:
-    """An Ollama message as an OpenAI one: pictures as image parts, tool calls with ids."""
-    out: Json = {"role": message.role, "content": message.content}
-    if message.images:
-        parts = [{"type": "image_url", "image_url": {"url": _data_uri(image)}}
-                 for image in message.images]  # fmt: skip
-        out["content"] = [{"type": "text", "text": message.content}, *parts]
-    if message.tool_calls:
-        functions = [c.get("function") if isinstance(c.get("function"), dict) else {}
-                     for c in message.tool_calls]  # fmt: skip
-        out["tool_calls"] = [
-            {"id": f"call_{index}_{n}", "type": "function", "function": {
-                "name": str(function.get("name", "")),
-                "arguments": json.dumps(function.get("arguments", {})),
-            }}
-            for n, function in enumerate(functions)
-        ]  # fmt: skip
-    if message.role == "tool":
-        out["tool_call_id"] = f"call_{index - 1}_0"
+def _openai_messages(messages: list[OllamaMessage]) -> list[Json]:
+    """Ollama's messages as OpenAI's: pictures as image parts, tool calls given ids, and each
+    tool result answering the oldest call still open (Ollama names no ids)."""
+    out, open_calls = [], []
+    for index, message in enumerate(messages):
+        converted: Json = {"role": message.role, "content": message.content}
+        if message.images:
+            parts = [{"type": "image_url", "image_url": {"url": _data_uri(image)}}
+                     for image in message.images]  # fmt: skip
+            converted["content"] = [{"type": "text", "text": message.content}, *parts]
+        if message.tool_calls:
+            functions = [c.get("function") if isinstance(c.get("function"), dict) else {}
+                         for c in message.tool_calls]  # fmt: skip
+            converted["tool_calls"] = [
+                {"id": f"call_{index}_{n}", "type": "function", "function": {
+                    "name": str(function.get("name", "")),
+                    "arguments": json.dumps(function.get("arguments", {})),
+                }}
+                for n, function in enumerate(functions)
+            ]  # fmt: skip
+            open_calls += [call["id"] for call in converted["tool_calls"]]
+        if message.role == "tool":
+            converted["tool_call_id"] = open_calls.pop(0) if open_calls else f"call_{index}"
+        out.append(converted)
     return out
 
 
@@ -275,7 +314,9 @@ def _data_uri(image: str) -> str:
 
 
 def _piece(chunk: Json) -> str:
-    return "".join((c.get("delta") or {}).get("content") or "" for c in chunk.get("choices", []))
+    """A streamed chunk's text: a chat delta's content, or a completion's text."""
+    return "".join(c.get("text") or (c.get("delta") or {}).get("content") or ""
+                   for c in chunk.get("choices", []))  # fmt: skip
 
 
 def _whole(response: Json) -> Json:
@@ -321,9 +362,14 @@ def _stats(result: ChatResult | None, started: float) -> Json:
     choice = (response.get("choices") or [{}])[0]
     usage = response.get("usage") or {}
     total = int((time.perf_counter() - started) * 1e9)
-    return {"done_reason": choice.get("finish_reason") or "stop", "total_duration": total,
+    return {"done_reason": _reason(choice.get("finish_reason")), "total_duration": total,
             "load_duration": 0, "prompt_eval_count": usage.get("prompt_tokens", 0),
             "eval_count": usage.get("completion_tokens", 0), "eval_duration": total}  # fmt: skip
+
+
+def _reason(finish_reason: str | None) -> str:
+    """OpenAI's finish reason as Ollama's done reason (a tool call ends in "stop" there)."""
+    return "length" if finish_reason == "length" else "stop"
 
 
 _STARTED = time.time()

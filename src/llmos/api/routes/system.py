@@ -77,7 +77,7 @@ class LoadedModel(BaseModel):
 
     @classmethod
     def of(cls, resident: ResidentModel, kernel: Kernel) -> LoadedModel:
-        left = resident.expires_in if resident.expires_in is not None else PINNED_SECONDS
+        left = min(resident.expires_in or PINNED_SECONDS, PINNED_SECONDS)  # None: pinned/busy
         shown = card(kernel.registry.model(resident.name))
         ollama = {k: shown[k] for k in ("model", "size", "digest", "details")}
         return cls(**asdict(resident), **ollama, expires_at=timestamp(time.time() + left))
@@ -169,10 +169,10 @@ async def load(
 
 @router.post("/api/unload", response_model=UnloadResult, tags=["models"])
 async def unload(body: UnloadRequest, kernel: Kernel = Depends(get_kernel)) -> UnloadResult:
-    kernel.registry.model(body.model)  # 404 for names llmos does not know
-    was_loaded = kernel.models.is_loaded(body.model)
-    unloaded = await kernel.unload(body.model)
-    return UnloadResult(model=body.model, was_loaded=was_loaded, unloaded=unloaded)
+    name = kernel.registry.model(body.model).name  # 404 for names llmos does not know
+    was_loaded = kernel.models.is_loaded(name)
+    unloaded = await kernel.unload(name)
+    return UnloadResult(model=name, was_loaded=was_loaded, unloaded=unloaded)
 
 
 def _status(kernel: Kernel) -> ProcessStatus:
