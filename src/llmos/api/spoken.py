@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import re
 import time
 import uuid
 from typing import Any
@@ -25,7 +24,6 @@ from llmos.kernel import Kernel
 
 log = logging.getLogger(__name__)
 Json = dict[str, Any]
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what a model may emit, unsayable
 KEPT_SECONDS = 3600  # OpenAI's expires_at: llmos keeps nothing, but clients read the field
 
 
@@ -40,7 +38,6 @@ async def check_voice(kernel: Kernel, audio: AudioOutput) -> tuple[ModelSpec, st
 async def spoken(kernel: Kernel, text: str, audio: AudioOutput) -> Json | None:
     """``text`` spoken, as OpenAI's ``audio`` object; None when there is nothing to say, or
     when speaking failed (logged): the answer is not lost for its audio."""
-    text = CONTROL.sub(" ", text)
     if not text.strip():
         return None
     try:

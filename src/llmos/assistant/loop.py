@@ -113,12 +113,7 @@ class Assistant:
         self, request: Request, tools: ToolBox, failed: list[tuple[ToolCall, str]],
         steps: list[Step],
     ) -> list[ToolCall]:  # fmt: skip
-        started = time.perf_counter()
-        try:
-            planned = read_plan(await self.chat(repair_request(request, tools, failed)), tools)
-        except LlmosError as error:
-            planned = f"the planner failed: {error.message}"
-        ms = (time.perf_counter() - started) * 1000
+        planned, ms = await self._ask_planner(repair_request(request, tools, failed), tools)
         calls = planned if isinstance(planned, list) else []
         output = _calls_text(calls) if isinstance(planned, list) else f"invalid: {planned}"
         steps.append(Step("plan", {"planner": "model", "repair": True}, output, ms,
@@ -135,21 +130,26 @@ class Assistant:
         if rules_decide:
             steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
             return calls, "rules"
-        started = time.perf_counter()
         documents = KNOWLEDGE in tools  # searched for every message: not the planner's to call
         planning = ToolBox(t for t in tools.tools.values() if t.name != KNOWLEDGE)
-        try:
-            asked = plan_request(request, planning, documents=documents)
-            planned = read_plan(await self.chat(asked), planning)
-        except LlmosError as error:  # the model could not plan (busy, context): the rules do
-            planned = f"the planner failed: {error.message}"
-        ms = (time.perf_counter() - started) * 1000
+        asked = plan_request(request, planning, documents=documents)
+        planned, ms = await self._ask_planner(asked, planning)
         if isinstance(planned, list):
             steps.append(Step("plan", {"planner": "model"}, _calls_text(planned), ms))
             return _grounded(planned, request, steps), "model"
         steps.append(Step("plan", {"planner": "model"}, f"invalid: {planned}", ms, ok=False))
         steps.append(Step("plan", {"planner": "rules"}, _calls_text(calls), 0.0))
         return calls, f"rules ({planned})"
+
+    async def _ask_planner(self, asked: Json, tools: ToolBox) -> tuple[list[ToolCall] | str, float]:
+        """The model's plan for ``asked`` read strictly (its calls, or why it is invalid), and
+        the milliseconds it took; a model that cannot plan (busy, context full) is invalid."""
+        started = time.perf_counter()
+        try:
+            planned = read_plan(await self.chat(asked), tools)
+        except LlmosError as error:
+            planned = f"the planner failed: {error.message}"
+        return planned, (time.perf_counter() - started) * 1000
 
     async def _language(self, request: Request) -> str:
         """The name of the language the user wrote or spoke in (English when unsure)."""

@@ -6,11 +6,12 @@ those, and keep the user's profile — typed results, for :class:`~llmos.sdk.Llm
 from __future__ import annotations
 
 import base64
-import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from llmos.sdk.attachments import data_uri
 
 Json = dict[str, Any]
 AUDIO_FORMATS = {".wav": "wav", ".mp3": "mp3"}
@@ -82,9 +83,8 @@ class AssistantMethods:
         (WAV or MP3); with ``voice``, the answer is spoken too (WAV in ``Reply.audio``)."""
         parts: list[Json] = [{"type": "text", "text": text}] if text else []
         for image in images:
-            kind = mimetypes.guess_type(image.name)[0] or "image/png"
-            data = base64.b64encode(Path(image).read_bytes()).decode()
-            parts.append({"type": "image_url", "image_url": {"url": f"data:{kind};base64,{data}"}})
+            url = data_uri(Path(image), unknown="image/png")
+            parts.append({"type": "image_url", "image_url": {"url": url}})
         if audio is not None:
             audio_format = AUDIO_FORMATS.get(audio.suffix.lower())
             if audio_format is None:

@@ -4,9 +4,7 @@ from :class:`~llmos.sdk.assistant.AssistantMethods`."""
 
 from __future__ import annotations
 
-import base64
 import json
-import mimetypes
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -16,6 +14,7 @@ import httpx
 
 from llmos.atomic import atomic_target
 from llmos.sdk.assistant import AssistantMethods
+from llmos.sdk.attachments import data_uri
 from llmos.sdk.results import (
     Caption,
     Detections,
@@ -298,8 +297,7 @@ class LlmosClient(AssistantMethods):
         ``path``, ``type``, ``score`` and ``why`` (the matched text, page or time span)."""
         picture = None
         if image is not None:
-            kind = mimetypes.guess_type(image.name)[0] or "image/png"
-            picture = f"data:{kind};base64," + base64.b64encode(image.read_bytes()).decode()
+            picture = data_uri(image, unknown="image/png")
         body = _present(
             query=query, image=picture, type=type, after=after, before=before, limit=limit,
             folder=None if folder is None else str(Path(folder).expanduser().absolute()),

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.deps import attachments_of, get_kernel, user_of
 from llmos.api.disconnect import unless_disconnected
-from llmos.assistant.apps import app_of
+from llmos.assistant.apps import PREFIX, app_of
 from llmos.assistant.loop import MODEL_ID, Prepared
 from llmos.assistant.rules import MAX_FACT
 from llmos.assistant.tools import ToolBox, ToolCall
@@ -37,6 +37,11 @@ class FactBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=MAX_FACT)
+
+
+def assisted(model: str | None) -> bool:
+    """Whether ``model`` is answered by the assistant: ``llmos-assistant`` or ``app:NAME``."""
+    return model is not None and (model == MODEL_ID or model.startswith(PREFIX))
 
 
 async def toolbox(request: Request, kernel: Kernel, model: str) -> tuple[ToolBox | None, str]:

@@ -18,13 +18,19 @@ from llmos.api.chat_requests import (
 )
 from llmos.api.deps import attachments_of, get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
-from llmos.api.routes.assistant import assist
+from llmos.api.routes.assistant import assist, assisted
 from llmos.api.spoken import check_voice, spoken
 from llmos.api.streaming import stream_job
-from llmos.assistant.apps import PREFIX as APP_PREFIX
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
 from llmos.capabilities.base import ModelSpec
-from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
+from llmos.capabilities.chat import (
+    ChatModel,
+    ChatResult,
+    chat_completion,
+    chunk_text,
+    reply_text,
+    text_completion,
+)
 from llmos.capabilities.chat.service import OnChunk
 from llmos.errors import InvalidRequest
 from llmos.fusion.attachments import has_attachments
@@ -49,7 +55,7 @@ async def create_chat_completion(
     trace in ``llmos``."""
     if body.spoken is not None:
         await check_voice(kernel, body.spoken)  # a bad voice: a 400 before any model runs
-    if body.model == ASSISTANT or (body.model or "").startswith(APP_PREFIX):
+    if assisted(body.model):
         return await _assist(body, request, kernel)
     if any(_has_audio(m.content) for m in body.messages):
         raise InvalidRequest(
@@ -173,14 +179,12 @@ async def answer(
     def chunks(chunk: Json) -> Iterable[Json]:
         chunk["model"] = spec.name
         chunk.pop("timings", None)
-        said.extend(c.get("delta", {}).get("content") or "" for c in chunk.get("choices", []))
+        said.append(chunk_text(chunk))
         if chunk.get("choices") or wants_usage:
             yield with_extra(chunk)
 
     async def speak_it(result: ChatResult) -> list[Json]:
-        text = "".join(said) or (
-            result.response.get("choices", [{}])[0].get("message", {}).get("content") or ""
-        )
+        text = "".join(said) or reply_text(result.response)  # replayed whole: not in `said`
         audio = await spoken(kernel, text, speech) if speech is not None else None
         if audio is None:
             return []

@@ -18,9 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.chat_requests import MAX_TOKENS
 from llmos.api.deps import get_conversations, get_kernel, keep_alive_of, user_of
-from llmos.api.routes.assistant import assist
+from llmos.api.routes.assistant import assist, assisted
 from llmos.api.routes.chat import Job, answer
-from llmos.assistant.apps import PREFIX as APP_PREFIX
 from llmos.assistant.apps import app_of
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
 from llmos.capabilities.chat import ChatModel, ChatResult
@@ -62,7 +61,7 @@ def create_conversation(
     kernel: Kernel = Depends(get_kernel),
     store: ConversationStore = Depends(get_conversations),
 ) -> dict[str, Any]:
-    if body.model is not None and _assisted(body.model):
+    if assisted(body.model):
         if body.model != ASSISTANT:
             app_of(body.model, request.app.state.settings.apps_dir)  # 404 for no such app
     elif body.model is not None:
@@ -110,7 +109,7 @@ async def add_message(
     conversation = await asyncio.to_thread(_find, store, conversation_id, user_of(request))
     options = body.model_dump(exclude_none=True, exclude={"content", "keep_alive", "stream"})
     prompt, extra = None, {"conversation_id": conversation_id}
-    if conversation.model is not None and _assisted(conversation.model):
+    if assisted(conversation.model):
         spec = kernel.registry.resolve("chat", None)
         history = await asyncio.to_thread(store.messages, conversation_id)
         messages = [*context_messages(conversation, history),
@@ -146,10 +145,6 @@ async def add_message(
         extra=extra,
         extra_on_last=prompt is not None,  # the trace once, with the end of the answer
     )
-
-
-def _assisted(model: str) -> bool:
-    return model == ASSISTANT or model.startswith(APP_PREFIX)
 
 
 def _find(store: ConversationStore, conversation_id: str, user: str) -> Conversation:

@@ -8,8 +8,6 @@ Ollama's are, and on by default.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import threading
@@ -25,11 +23,17 @@ from llmos import __version__
 from llmos.api.chat_requests import ChatRequest, CompletionRequest
 from llmos.api.deps import attachments_of, get_kernel, keep_alive_of
 from llmos.api.disconnect import unless_disconnected
-from llmos.api.errors import ERROR_RESPONSES, ErrorResponse
+from llmos.api.errors import ERROR_RESPONSES, ErrorResponse, describe_validation_errors
 from llmos.api.routes.embeddings import EmbeddingRequest, embed_texts
 from llmos.api.streaming import NDJSON, stream_job
 from llmos.capabilities.base import ModelSpec
-from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, text_completion
+from llmos.capabilities.chat import (
+    ChatModel,
+    ChatResult,
+    chat_completion,
+    chunk_text,
+    text_completion,
+)
 from llmos.errors import InvalidRequest
 from llmos.fusion.attachments import has_attachments
 from llmos.kernel import Kernel
@@ -56,8 +60,6 @@ OPTIONS = {  # Ollama's options -> the chat request's fields; others (num_ctx, .
     "stop": "stop", "num_predict": "max_tokens", "repeat_penalty": "repeat_penalty",
     "presence_penalty": "presence_penalty", "frequency_penalty": "frequency_penalty",
 }  # fmt: skip
-IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif",
-               b"RIFF": "image/webp"}  # fmt: skip
 
 
 class OllamaMessage(BaseModel):
@@ -151,7 +153,7 @@ async def chat(body: ChatBody, request: Request, kernel: Kernel = Depends(get_ke
         return await _load_or_unload(spec, body, request, kernel, {"message": {
             "role": "assistant", "content": ""}})  # fmt: skip
     messages = _openai_messages(body.messages)
-    return await _answer(body, {"messages": messages, "tools": body.tools}, request, kernel)
+    return await _answer(spec, body, {"messages": messages, "tools": body.tools}, request, kernel)
 
 
 @router.post("/api/generate", responses=OLLAMA_ERRORS)
@@ -162,10 +164,11 @@ async def generate(body: GenerateBody, request: Request, kernel: Kernel = Depend
     if not body.prompt and not body.images:
         return await _load_or_unload(spec, body, request, kernel, {"response": ""})
     if body.raw:
-        return await _answer(body, {"prompt": body.prompt}, request, kernel, completion=True)
+        return await _answer(spec, body, {"prompt": body.prompt}, request, kernel, completion=True)
     user = OllamaMessage(role="user", content=body.prompt, images=body.images)
     system = [{"role": "system", "content": body.system}] if body.system else []
-    return await _answer(body, {"messages": [*system, *_openai_messages([user])]}, request, kernel)
+    asked = {"messages": [*system, *_openai_messages([user])]}
+    return await _answer(spec, body, asked, request, kernel)
 
 
 async def _load_or_unload(
@@ -205,24 +208,23 @@ async def embeddings(body: EmbeddingsBody, request: Request, kernel: Kernel = De
 
 
 async def _answer(
-    body: Common, fields: Json, request: Request, kernel: Kernel, *, completion: bool = False
-):
-    """Run a chat (or raw completion) request built from Ollama's fields; answer in Ollama's
+    spec: ModelSpec, body: Common, fields: Json, request: Request, kernel: Kernel, *,
+    completion: bool = False,
+):  # fmt: skip
+    """Run a chat (or raw completion) request built from Ollama's fields on ``spec`` (the
+    route resolved it before any other work); answer in Ollama's
     shape, streamed as NDJSON or whole."""
     asked = {**fields, **_sampling(body), "model": body.model}
     present = {k: v for k, v in asked.items() if v is not None}
     try:  # the OpenAI routes' checks: roles, sampling, tool and JSON schemas llama.cpp can use
         checked = (CompletionRequest if completion else ChatRequest).model_validate(present)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(map(str, first["loc"]))
-        raise InvalidRequest(f"{where}: {first['msg']}") from None
+    except ValidationError as error:  # worded as the routes' own request errors
+        raise InvalidRequest(describe_validation_errors(list(error.errors()))) from None
     if isinstance(checked, ChatRequest):
         messages = [m.model_dump(exclude_none=True) for m in checked.messages]
         if has_attachments(m.get("content") for m in messages):  # pictures -> the experts' facts
             messages = await unless_disconnected(request, attachments_of(request).as_text(messages))
         asked["messages"] = messages
-    spec = kernel.registry.resolve("chat", body.model)
     payload = {k: v for k, v in asked.items() if v is not None and k != "model"}
     service = text_completion if completion else chat_completion
     keep_alive = keep_alive_of(body.keep_alive)
@@ -245,7 +247,7 @@ async def _answer(
 
     def chunks(chunk: Json):
         ended.extend(c["finish_reason"] for c in chunk.get("choices", []) if c.get("finish_reason"))
-        piece = _piece(chunk)
+        piece = chunk_text(chunk)
         if piece:
             yield shape(spec, {"content": piece}, False, None, started)
 
@@ -302,21 +304,8 @@ def _openai_messages(messages: list[OllamaMessage]) -> list[Json]:
 
 
 def _data_uri(image: str) -> str:
-    if image.startswith("data:"):
-        return image
-    head = image[:16].encode()
-    try:
-        start = base64.b64decode(head + b"=" * (-len(head) % 4))
-    except (binascii.Error, ValueError):
-        raise InvalidRequest("'images' must hold base64-encoded pictures.") from None
-    kind = next((t for magic, t in IMAGE_TYPES.items() if start.startswith(magic)), "image/png")
-    return f"data:{kind};base64,{image}"
-
-
-def _piece(chunk: Json) -> str:
-    """A streamed chunk's text: a chat delta's content, or a completion's text."""
-    return "".join(c.get("text") or (c.get("delta") or {}).get("content") or ""
-                   for c in chunk.get("choices", []))  # fmt: skip
+    """Ollama's raw base64 as a data URI; the decoder reads the format from the bytes."""
+    return image if image.startswith("data:") else f"data:image/png;base64,{image}"
 
 
 def _whole(response: Json) -> Json:

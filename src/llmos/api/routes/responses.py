@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from llmos.api.chat_requests import ChatRequest
 from llmos.api.deps import attachments_of, get_kernel, keep_alive_of, user_of
 from llmos.api.disconnect import unless_disconnected
+from llmos.api.errors import describe_validation_errors
 from llmos.api.streaming import stream_job
-from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion
+from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, chunk_text
 from llmos.errors import InvalidRequest, NotFound
 from llmos.fusion.attachments import has_attachments
 from llmos.kernel import Kernel
@@ -129,9 +130,8 @@ def _chat_request(body: ResponsesRequest, before: list[Json]) -> Json:
     present = {k: v for k, v in asked.items() if v is not None}
     try:
         checked = ChatRequest.model_validate(present)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise InvalidRequest(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except ValidationError as error:  # worded as the routes' own request errors
+        raise InvalidRequest(describe_validation_errors(list(error.errors()))) from None
     return {**present, "messages": [m.model_dump(exclude_none=True) for m in checked.messages]}
 
 
@@ -260,9 +260,7 @@ async def _stream(request, kernel, spec, job, keep_alive, response_id, started, 
         if first[0]:
             first[0] = False
             yield from opening()
-        piece = "".join(
-            (c.get("delta") or {}).get("content") or "" for c in chunk.get("choices", [])
-        )
+        piece = chunk_text(chunk)
         if piece:
             said.append(piece)
             yield event("response.output_text.delta", item_id=item_id, output_index=0,

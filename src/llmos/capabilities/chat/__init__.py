@@ -8,7 +8,7 @@ from llmos.capabilities.chat.service import (
     chat_completion,
     text_completion,
 )
-from llmos.capabilities.chat.types import ChatResult, ContextTooLong
+from llmos.capabilities.chat.types import ChatResult, ContextTooLong, chunk_text, reply_text
 
 __all__ = [
     "CAPABILITY",
@@ -18,5 +18,7 @@ __all__ = [
     "ChatResult",
     "ContextTooLong",
     "chat_completion",
+    "chunk_text",
+    "reply_text",
     "text_completion",
 ]

@@ -7,7 +7,7 @@ import logging
 import threading
 
 from llmos.capabilities.chat.service import ChatModel, OnChunk, chat_completion
-from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json
+from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json, chunk_text, reply_text
 from llmos.errors import LlmosError
 from llmos.storage import Conversation, ConversationStore, StoredMessage
 
@@ -47,8 +47,7 @@ def take_turn(
     pieces: list[str] = []
 
     def relay(chunk: Json) -> None:
-        for choice in chunk.get("choices", []):
-            pieces.append((choice.get("delta") or {}).get("content") or "")
+        pieces.append(chunk_text(chunk))
         on_chunk(chunk)
 
     sink = relay if on_chunk is not None else None
@@ -60,10 +59,7 @@ def take_turn(
             raise  # nothing left to fold (the question alone is too long), or a prompt made
             # from the old context: the next turn is made from the folded one
         result = _answer(model, store, conversation_id, question, options, stop, sink)
-    if sink is not None:
-        answer = "".join(pieces)
-    else:
-        answer = result.response["choices"][0]["message"].get("content") or ""
+    answer = "".join(pieces) if sink is not None else reply_text(result.response)
     usage = result.response.get("usage", {})
     prompt_tokens = usage.get("prompt_tokens", 0)
     answer_tokens = usage.get("completion_tokens", 0)

@@ -15,6 +15,18 @@ from llmos.errors import InvalidRequest
 Json = dict[str, Any]
 
 
+def chunk_text(chunk: Json) -> str:
+    """The text a streamed chunk carries: its chat deltas' content, or a completion's text."""
+    return "".join(choice.get("text") or (choice.get("delta") or {}).get("content") or ""
+                   for choice in chunk.get("choices", []))  # fmt: skip
+
+
+def reply_text(response: Json) -> str:
+    """A whole answer's text ("" for a tool call, or a stream's last chunk, which has none)."""
+    choices = response.get("choices") or [{}]
+    return (choices[0].get("message") or {}).get("content") or choices[0].get("text") or ""
+
+
 @dataclass(frozen=True)
 class ChatResult:
     response: Json  # an OpenAI chat.completion / text_completion, or the last stream chunk

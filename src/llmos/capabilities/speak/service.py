@@ -117,9 +117,11 @@ def speak_whole(
     model: Speaker, text: str, *, response_format: str, voice: str | None, stop: threading.Event
 ) -> SpeechFile:
     """``text`` spoken as one file: a WAV with its true sizes, raw 16-bit PCM (``pcm16``), or
-    MP3, FLAC or Opus; the text cut to ``MAX_CHARACTERS`` at a sentence end if longer."""
+    MP3, FLAC or Opus; the text cut to ``MAX_CHARACTERS`` at a sentence end if longer, and
+    control characters (which a model may write, and which cannot be said) left out."""
     from llmos.backends.audio_encoder import AudioEncoder
 
+    text = _CONTROL.sub(" ", text)
     pieces, kept = [], 0
     for piece in split_for_speech(text):
         if kept + len(piece) > MAX_CHARACTERS:
