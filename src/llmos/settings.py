@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         "rules first; the model's plan only when the words ask for a tool the rules could "
         "not fill in, and for apps' own tools).",
     )
+    vision_model_facts: bool = Field(
+        True,
+        description="When a chat model you created has a vision projector (--mmproj), each "
+        "picture goes to it, followed by llmos's image experts' facts as evidence; false sends "
+        "the picture alone.",
+    )
     chat_slots: int = Field(
         4,
         ge=1,

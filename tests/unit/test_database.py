@@ -25,12 +25,12 @@ def record(status: str = "ok", **changes) -> CallRecord:
 
 def test_the_database_uses_wal_and_is_migrated(tmp_path: Path):
     database = Database(tmp_path / "sub" / "llmos.db")
-    assert database.schema_version == 6
+    assert database.schema_version == 7
     mode = sqlite3.connect(tmp_path / "sub" / "llmos.db").execute("PRAGMA journal_mode")
     assert mode.fetchone()[0] == "wal"
     database.close()
     again = Database(tmp_path / "sub" / "llmos.db")  # reopening does not migrate twice
-    assert again.schema_version == 6
+    assert again.schema_version == 7
 
 
 def test_call_records_round_trip_newest_first(tmp_path: Path):

@@ -22,6 +22,7 @@ from llmos.api.routes import (
     audio,
     chat,
     conversations,
+    custom_models,
     embeddings,
     files,
     generations,
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(translate.router)
     app.include_router(libretranslate.router)
     app.include_router(ollama.router)
+    app.include_router(custom_models.router)
     app.include_router(responses.router)
     app.include_router(search.router)
     app.add_middleware(

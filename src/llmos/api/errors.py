@@ -112,7 +112,8 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
 
 # Ollama's routes (api/routes/ollama.py): their errors are Ollama's {"error": "message"}
 OLLAMA_PATHS = frozenset({"/api/tags", "/api/show", "/api/chat", "/api/generate", "/api/embed",
-                          "/api/embeddings", "/api/version"})  # fmt: skip
+                          "/api/embeddings", "/api/version", "/api/create",
+                          "/api/delete"})  # fmt: skip
 
 
 def install_error_handlers(app: FastAPI, *, max_upload_mb: float) -> None:

@@ -20,10 +20,22 @@ OnChunk = Callable[[Chunk], None]
 class LlamaCppServer:
     """A GGUF model loaded into llama.cpp's server engine (no HTTP: calls go in-process)."""
 
-    def __init__(self, name: str, gguf: Path, *, n_ctx: int, threads: int, slots: int = 1) -> None:
+    def __init__(
+        self,
+        name: str,
+        gguf: Path,
+        *,
+        n_ctx: int,
+        threads: int,
+        slots: int = 1,
+        mmproj: Path | None = None,
+        chat_template: str | None = None,
+    ) -> None:
         """``n_ctx`` is each slot's context: with ``slots`` calls at once (continuous batching),
         llama.cpp gets ``slots * n_ctx`` tokens of KV cache, split evenly, so every call keeps
-        the whole context the model has alone."""
+        the whole context the model has alone. ``mmproj`` is a vision projector (the model then
+        reads ``image_url`` parts itself); ``chat_template`` a Jinja template instead of the
+        file's own."""
         try:
             import xllamacpp
         except ImportError as error:
@@ -39,6 +51,10 @@ class LlamaCppServer:
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.use_jinja = True  # the GGUF's own chat template
+        if chat_template:
+            params.chat_template = chat_template
+        if mmproj is not None:
+            params.mmproj.path = str(mmproj)
         params.verbosity = -1  # llama.cpp is very chatty on stderr
         self.name = name
         self.n_ctx = n_ctx

@@ -77,7 +77,7 @@ def speak(
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Say ``text`` into an audio file."""
+    """Say a text aloud into an audio file (or stdout with -o -)."""
     response_format = "pcm" if output.suffix == ".pcm" else "wav"
     with client_for(url, api_key) as client, console.status("speaking…"):
         size = or_exit(lambda: client.speak(text, output, response_format=response_format))

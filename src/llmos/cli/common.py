@@ -52,5 +52,28 @@ def or_exit(call: Callable[[], T]) -> T:
     try:
         return call()
     except (ApiError, ServerUnreachable) as error:
-        errors.print(f"[red]error:[/] {escape(str(getattr(error, 'message', error)))}")
+        errors.print(
+            f"[red]error:[/] {escape(str(getattr(error, 'message', error)))}", soft_wrap=True
+        )
         raise typer.Exit(1) from None
+
+
+def size_text(size: float | None) -> str:
+    """Bytes as people read them: "512 B", "12 KiB", "1.5 GiB"."""
+    if size is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:,.0f} {unit}" if unit in ("B", "KiB") else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size} GiB"
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -12,15 +12,28 @@ from rich.markup import escape
 from rich.table import Table
 
 from llmos import __version__
-from llmos.cli import apps, audio, chat, evaluate, imagine, learn, search, translate, vision
+from llmos.cli import (
+    apps,
+    audio,
+    chat,
+    evaluate,
+    imagine,
+    learn,
+    models,
+    search,
+    translate,
+    vision,
+)
 from llmos.cli.common import (
     JsonOption,
     KeyOption,
     UrlOption,
     client_for,
     console,
+    duration_text,
     load_settings,
     or_exit,
+    size_text,
 )
 from llmos.cli.mcp import mcp
 
@@ -29,6 +42,8 @@ app = typer.Typer(
     help="A local, fully offline multimodal LLM operating system.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # click's plain help: paragraphs rewrapped, no markup to escape
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -48,6 +63,11 @@ app.command("search")(search.search)
 app.command("train")(learn.train)
 app.command("evaluate")(learn.evaluate)
 app.command("mcp")(mcp)
+app.command("models")(models.models)
+app.command("create")(models.create)
+app.command("show")(models.show)
+app.command("rm")(models.rm)
+app.command("pull")(models.pull)
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(apps.app, name="app")
 
@@ -98,56 +118,17 @@ def ps(url: UrlOption = None, api_key: KeyOption = None, as_json: JsonOption = F
         table.add_row(
             model.name,
             model.capability,
-            _size(model.rss_bytes),
-            _size(model.memory_bytes),
+            size_text(model.rss_bytes),
+            size_text(model.memory_bytes),
             str(model.in_use),
-            _duration(model.idle_seconds),
-            "never (pinned)" if model.pinned else _duration(model.expires_in),
+            duration_text(model.idle_seconds),
+            "never (pinned)" if model.pinned else duration_text(model.expires_in),
         )
     console.print(table)
     console.print(
-        f"memory: {_size(status.memory_used_bytes)} budgeted of {_size(status.memory_budget_bytes)}"
+        f"memory: {size_text(status.memory_used_bytes)} budgeted of "
+        f"{size_text(status.memory_budget_bytes)}"
     )
-
-
-@app.command()
-def models(as_json: JsonOption = False) -> None:
-    """List the models llmos ships, and whether their packages are installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from llmos.kernel import default_registry
-
-    rows = []
-    settings = load_settings()
-    for spec in (
-        default_registry(settings.aligned_dir, settings.generators_dir, settings.aliases_file)
-        .with_parallel(settings.chat_slots)
-        .models
-    ):
-        try:
-            installed = version(spec.package) if spec.package else "built in"
-        except PackageNotFoundError:
-            installed = None
-        rows.append(
-            {
-                "name": spec.name,
-                "capability": spec.capability,
-                "package": spec.package,
-                "installed": installed,
-                "install": spec.install,
-                "budgeted_bytes": spec.memory_bytes,
-                "licence": spec.licence,
-                "description": spec.description,
-            }
-        )
-    if as_json:
-        print(json.dumps(rows, indent=2))
-        return
-    table = Table("NAME", "CAPABILITY", "INSTALLED", "BUDGETED")
-    for row in rows:
-        installed = row["installed"] or f"[red]no[/] ({escape(row['install'])})"
-        table.add_row(row["name"], row["capability"], installed, _size(row["budgeted_bytes"]))
-    console.print(table)
 
 
 @app.command()
@@ -216,39 +197,21 @@ def doctor(as_json: JsonOption = False) -> None:
     else:
         console.print(
             f"Python {machine.python}, {machine.cpu_count} CPUs, RAM "
-            f"{_size(machine.ram_available_bytes)} free of {_size(machine.ram_total_bytes)}, "
-            f"disk {_size(machine.disk_free_bytes)} free at {machine.data_dir}"
+            f"{size_text(machine.ram_available_bytes)} free of "
+            f"{size_text(machine.ram_total_bytes)}, "
+            f"disk {size_text(machine.disk_free_bytes)} free at {machine.data_dir}"
         )
         table = Table("MODEL", "PACKAGE", "STATUS", "LOAD", "RSS")
         for check in checks:
             package = f"{check.package} {check.package_version or ''}".strip()
             state = "[green]ok[/]" if check.loaded else f"[red]{escape(check.problem or '')}[/]"
             table.add_row(
-                check.model, package, state, f"{check.load_seconds:.1f} s", _size(check.rss_bytes)
+                check.model,
+                package,
+                state,
+                f"{check.load_seconds:.1f} s",
+                size_text(check.rss_bytes),
             )
         console.print(table)
     if not healthy:
         raise typer.Exit(1)
-
-
-# -- formatting --------------------------------------------------------------------------------
-
-
-def _size(size: float | None) -> str:
-    if size is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:,.0f} {unit}" if unit in ("B", "KiB") else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{size} GiB"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -19,7 +19,7 @@ def mcp(
     api_key: KeyOption = None,
 ) -> None:
     """Serve llmos's tools (caption, ask, ocr, transcribe, speak, translate, search, imagine)
-    to an MCP client over stdio, e.g. ``{"command": "llmos", "args": ["mcp"]}``."""
+    to an MCP client over stdio; configure the client with {"command": "llmos", "args": ["mcp"]}."""
     try:
         import anyio
         import mcp as _sdk  # noqa: F401  (the extra: refuse now, before loading anything)

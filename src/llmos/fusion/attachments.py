@@ -32,6 +32,12 @@ SEEING_NOTE = (
 )
 
 
+SEEN_NOTE = (
+    "Each image the user sent is followed by the facts llmos's image experts found in it; use "
+    "them as evidence next to what you see."
+)
+
+
 def has_attachments(contents: Iterable[Any]) -> bool:
     """Whether any message content (a string or a list of parts) holds an image or a file."""
     return any(
@@ -50,8 +56,12 @@ class Attachments:
         self.vision, self.files = vision, files
         self.allowed_hosts, self.max_bytes = allowed_hosts, max_bytes
 
-    async def as_text(self, messages: list[Json]) -> list[Json]:
-        """``messages`` with every attachment replaced by text, and content flattened."""
+    async def as_text(
+        self, messages: list[Json], *, sees: bool = False, facts: bool = True
+    ) -> list[Json]:
+        """``messages`` with every attachment replaced by text, and content flattened. For a
+        model that ``sees`` (a vision projector), pictures stay pictures, each followed by the
+        image experts' facts as evidence when ``facts``."""
         out: list[Json] = []
         images = 0
         for message in messages:
@@ -59,31 +69,46 @@ class Attachments:
             if not isinstance(content, list):
                 out.append(message)
                 continue
-            texts = []
+            parts: list[Json] = []
             for part in content:
                 kind = part.get("type") if isinstance(part, dict) else None
                 if kind == "text":
-                    texts.append(str(part.get("text", "")))
+                    parts.append(_text(str(part.get("text", ""))))
                 elif kind == "image_url":
                     images += 1
                     name = f"image {images}"
-                    texts.append(await self._image(await self.url_bytes(part, name), name))
+                    data = await self.url_bytes(part, name)
+                    parts += await self._picture(data, name, sees=sees, facts=facts)
                 elif kind == "file":
                     data, name = await self.file_bytes(part)
                     if looks_like_image(data):
                         images += 1
-                        texts.append(await self._image(data, name))
+                        parts += await self._picture(data, name, sees=sees, facts=facts)
                     else:
-                        texts.append(await self.document(data, name))
+                        parts.append(_text(await self.document(data, name)))
                 else:
                     raise InvalidRequest(
                         f"Content parts of type {kind!r} are not supported; send 'text', "
                         "'image_url' and 'file' parts."
                     )
-            out.append({**message, "content": "\n".join(texts)})
+            if all(p["type"] == "text" for p in parts):  # flattened: any chat model reads it
+                out.append({**message, "content": "\n".join(p["text"] for p in parts)})
+            else:
+                out.append({**message, "content": parts})
         if images:
-            out.insert(0, {"role": "system", "content": SEEING_NOTE})
+            note = (SEEN_NOTE if facts else None) if sees else SEEING_NOTE
+            out[:0] = [{"role": "system", "content": note}] if note else []
         return out
+
+    async def _picture(self, data: bytes, name: str, *, sees: bool, facts: bool) -> list[Json]:
+        """A picture as parts: itself for a model that sees, and/or the experts' facts."""
+        parts = []
+        if sees:
+            url = await self.vision.kernel.compute(image_data_uri, data)
+            parts.append({"type": "image_url", "image_url": {"url": url}})
+        if facts or not sees:
+            parts.append(_text(await self._image(data, name)))
+        return parts
 
     async def _image(self, data: bytes, name: str) -> str:
         facts = await self.vision.facts(data, name)
@@ -168,6 +193,22 @@ def _inline_bytes(data: str, name: str) -> bytes:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidRequest(f"{name}: 'file_data' is not valid base64.") from None
+
+
+def image_data_uri(data: bytes) -> str:
+    """A picture as a data URI, typed by what its bytes are (for llama.cpp's image reader)."""
+    import base64
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(data)) as image:
+        mime = Image.MIME.get(image.format or "", "image/png")
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def _text(text: str) -> Json:
+    return {"type": "text", "text": text}
 
 
 def _utf8(data: bytes) -> str:

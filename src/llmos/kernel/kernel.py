@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from llmos.capabilities.base import LoadContext, LoadedModel, ModelSpec, Usage
+from llmos.capabilities.chat.custom import CustomModel, spec_of
 from llmos.errors import LlmosError, ServerBusy
 from llmos.kernel.memory import MemoryProbe, SystemMemory
 from llmos.kernel.metrics import KernelMetrics
@@ -24,6 +25,7 @@ from llmos.kernel.scheduler import Scheduler
 from llmos.kernel.work_memory import WorkMemory
 from llmos.settings import Settings
 from llmos.storage import CallRecord, Database
+from llmos.storage.custom_models import CustomModelStore
 from llmos.units import parse_memory_budget
 
 log = logging.getLogger(__name__)
@@ -71,9 +73,18 @@ class Kernel:
         self.metrics = KernelMetrics()
         self.metrics.watch_state(
             self.models.resident,
-            lambda: {spec.name: self.scheduler.in_flight(spec.name) for spec in registry.models},
+            lambda: {
+                spec.name: self.scheduler.in_flight(spec.name) for spec in self.registry.models
+            },
             self.models.budget_bytes,
         )
+        self.custom_models = CustomModelStore(self.database)
+        if any(c.name == "chat" for c in self.registry.capabilities):
+            for spec in stored_custom_models(self.database):
+                try:
+                    self.add_model(spec)
+                except LlmosError as error:  # e.g. a name a newer llmos ships: keep serving
+                    log.warning("your model %s is not served: %s", spec.name, error.message)
 
     async def start(self) -> None:
         self.models.start()
@@ -136,6 +147,30 @@ class Kernel:
     async def unload(self, name: str) -> bool:
         return await self.models.unload(name)
 
+    def add_model(self, spec: ModelSpec) -> ModelSpec:
+        """Serve a user's model from now on, with as many slots as the others."""
+        spec = spec.with_parallel(self.settings.chat_slots, budget_bytes=self.models.budget_bytes)
+        self.registry.add(spec)
+        return spec
+
+    async def create_model(self, model: CustomModel) -> ModelSpec:
+        """Keep ``model`` (a user's GGUF file) and serve it."""
+        spec = self.add_model(spec_of(model))
+        try:
+            await asyncio.to_thread(self.custom_models.add, model.name, model.to_json())
+        except BaseException:
+            self.registry.remove(model.name)
+            raise
+        return spec
+
+    async def remove_model(self, name: str) -> ModelSpec:
+        """Forget a user's model (llmos's own are refused); a loaded one unloads, at once or
+        when its last call ends."""
+        spec = self.registry.remove(name)
+        await asyncio.to_thread(self.custom_models.remove, spec.name)
+        await self.unload(spec.name)
+        return spec
+
     def ps(self) -> list[ResidentModel]:
         return self.models.resident()
 
@@ -152,3 +187,8 @@ class Kernel:
             self.database.add_call(record)
         except Exception:  # accounting must never fail a call that succeeded
             log.exception("could not write the accounting row")
+
+
+def stored_custom_models(database: Database) -> list[ModelSpec]:
+    """The user's models (``llmos create``) kept in ``database``."""
+    return [spec_of(CustomModel.from_json(data)) for data in CustomModelStore(database).all()]

@@ -7,8 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from llmos.capabilities.base import Capability, ModelSpec
-from llmos.errors import InvalidRequest, ModelNotFound, NotFound
+from llmos.capabilities.chat.custom import custom_model
+from llmos.errors import Conflict, Forbidden, InvalidRequest, ModelNotFound, NotFound
 from llmos.kernel.aliases import DEFAULT, Aliases, load_aliases
+
+RESERVED = frozenset({"llmos-assistant"})  # served by llmos above the registry
 
 
 class Registry:
@@ -69,6 +72,34 @@ class Registry:
         if spec is None or (capability is not None and spec.capability != capability):
             known = [s.name for s in self.models if capability in (None, s.capability)]
             raise ModelNotFound(name, known)
+        return spec
+
+    def check_new_name(self, name: str) -> None:
+        """:class:`Conflict` unless ``name`` is free: no model's, and no alias."""
+        alias = self.aliases.target(name)
+        if name in self._models or name in RESERVED or alias is not None:
+            what = "taken"
+            if alias is not None:
+                served, model = alias
+                what = f"an alias of the default {served} model" if model == DEFAULT else (
+                    f"an alias of {model!r}")  # fmt: skip
+            raise Conflict(f"The model name {name!r} is {what}; choose another.")
+
+    def add(self, spec: ModelSpec) -> None:
+        """Serve ``spec`` too (a user's model); its name must be new, and no alias."""
+        if spec.capability not in self._capabilities:
+            raise NotFound(f"llmos has no capability {spec.capability!r}")
+        self.check_new_name(spec.name)
+        self._models[spec.name] = spec
+
+    def remove(self, name: str) -> ModelSpec:
+        """Stop serving the user's model ``name``; llmos's own models cannot be removed."""
+        spec = self._models.get(name)
+        if spec is None:
+            raise ModelNotFound(name, [s.name for s in self.models])
+        if custom_model(spec) is None:
+            raise Forbidden(f"{name!r} ships with llmos; only models you created can be removed.")
+        del self._models[name]
         return spec
 
     def with_parallel(self, slots: int, *, budget_bytes: int | None = None) -> Registry:

@@ -10,12 +10,14 @@ from llmos.sdk.client import (
     ServerStatus,
     ServerUnreachable,
 )
+from llmos.sdk.models import ModelInfo
 
 __all__ = [
     "Action",
     "ApiError",
     "Fact",
     "LlmosClient",
+    "ModelInfo",
     "Reply",
     "ResidentModel",
     "ServerStatus",

@@ -15,6 +15,7 @@ import httpx
 from llmos.atomic import atomic_target
 from llmos.sdk.assistant import AssistantMethods
 from llmos.sdk.attachments import data_uri
+from llmos.sdk.models import ModelMethods
 from llmos.sdk.results import (
     Caption,
     Detections,
@@ -66,7 +67,7 @@ class ServerStatus:
 _RESIDENT_FIELDS = tuple(field.name for field in fields(ResidentModel))
 
 
-class LlmosClient(AssistantMethods):
+class LlmosClient(AssistantMethods, ModelMethods):
     def __init__(
         self,
         base_url: str = "http://127.0.0.1:8000",

@@ -109,6 +109,13 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX responses_by_created_at ON responses (created_at);
     """,
+    """
+    CREATE TABLE custom_models (
+        name TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        definition TEXT NOT NULL        -- JSON: the file, its facts, template, system, context
+    );
+    """,
 )
 
 

@@ -16,7 +16,7 @@ from llmos.api.chat_requests import (
     Message,
     Sampling,
 )
-from llmos.api.deps import attachments_of, get_kernel, keep_alive_of
+from llmos.api.deps import get_kernel, keep_alive_of, read_attachments
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.routes.assistant import assist, assisted
 from llmos.api.spoken import check_voice, spoken
@@ -63,9 +63,10 @@ async def create_chat_completion(
             "transcribe the audio first (POST /v1/audio/transcriptions)."
         )
     if has_attachments(m.content for m in body.messages):
-        attachments = attachments_of(request)
-        described = await unless_disconnected(
-            request, attachments.as_text([m.model_dump(exclude_none=True) for m in body.messages])
+        described = await read_attachments(
+            request,
+            kernel.registry.resolve("chat", body.model),
+            [m.model_dump(exclude_none=True) for m in body.messages],
         )
         body = body.model_copy(update={"messages": [Message(**m) for m in described]})
     return await _serve(body, request, kernel, chat_completion, speech=body.spoken)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmos import __version__
 from llmos.api.chat_requests import ChatRequest, CompletionRequest
-from llmos.api.deps import attachments_of, get_kernel, keep_alive_of
+from llmos.api.deps import get_kernel, keep_alive_of, read_attachments
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.errors import ERROR_RESPONSES, ErrorResponse, describe_validation_errors
 from llmos.api.routes.embeddings import EmbeddingRequest, embed_texts
@@ -34,6 +34,7 @@ from llmos.capabilities.chat import (
     chunk_text,
     text_completion,
 )
+from llmos.capabilities.chat.custom import custom_model
 from llmos.errors import InvalidRequest
 from llmos.fusion.attachments import has_attachments
 from llmos.kernel import Kernel
@@ -136,12 +137,26 @@ async def show(body: ShowBody, kernel: Kernel = Depends(get_kernel)) -> Json:
         raise InvalidRequest("'model' is missing: name the model to show.")
     spec = kernel.registry.model(name)
     capabilities = {"chat": ["completion", "tools"], "embed": ["embedding"]}
-    return {
+    shown = {
         "modelfile": f"# {spec.name}: served by llmos\nFROM {spec.name}\n",
         "parameters": "", "template": "", "details": _details(spec),
         "model_info": {"general.architecture": spec.capability},
         "capabilities": capabilities.get(spec.capability, [spec.capability]),
         "modified_at": timestamp(_STARTED),
+    }  # fmt: skip
+    custom = custom_model(spec)
+    if custom is None:
+        return shown
+    facts = custom.facts
+    return shown | {
+        "modelfile": f"# {spec.name}: your model\nFROM {custom.gguf}\n"
+        + (f"ADAPTER {custom.mmproj}\n" if custom.mmproj else ""),
+        "parameters": f"num_ctx {custom.context_length}", "template": custom.template or "",
+        "system": custom.system or "", "modified_at": timestamp(custom.created_at),
+        "model_info": {"general.architecture": facts.architecture, "general.name": facts.name,
+                       "general.parameter_count": facts.parameters,
+                       f"{facts.architecture}.context_length": facts.context_length},
+        "capabilities": ["completion", "tools", *(["vision"] if custom.sees else [])],
     }  # fmt: skip
 
 
@@ -223,7 +238,7 @@ async def _answer(
     if isinstance(checked, ChatRequest):
         messages = [m.model_dump(exclude_none=True) for m in checked.messages]
         if has_attachments(m.get("content") for m in messages):  # pictures -> the experts' facts
-            messages = await unless_disconnected(request, attachments_of(request).as_text(messages))
+            messages = await read_attachments(request, spec, messages)
         asked["messages"] = messages
     payload = {k: v for k, v in asked.items() if v is not None and k != "model"}
     service = text_completion if completion else chat_completion
@@ -370,6 +385,13 @@ def timestamp(seconds: float) -> str:
 
 
 def _details(spec: ModelSpec) -> Json:
+    custom = custom_model(spec)
+    if custom is not None:
+        facts = custom.facts
+        return {"parent_model": "", "format": "gguf", "family": facts.architecture,
+                "families": [facts.architecture], "quantization_level": facts.file_type,
+                "parameter_size": f"{facts.parameters / 1e9:.1f}B" if facts.parameters >= 1e9
+                else f"{facts.parameters / 1e6:.0f}M"}  # fmt: skip
     return {"parent_model": "", "format": "gguf" if spec.capability == "chat" else "llmos",
             "family": spec.capability, "families": [spec.capability], "parameter_size": "",
             "quantization_level": ""}  # fmt: skip

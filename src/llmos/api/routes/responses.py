@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from llmos.api.chat_requests import ChatRequest
-from llmos.api.deps import attachments_of, get_kernel, keep_alive_of, user_of
+from llmos.api.deps import get_kernel, keep_alive_of, read_attachments, user_of
 from llmos.api.disconnect import unless_disconnected
 from llmos.api.errors import describe_validation_errors
 from llmos.api.streaming import stream_job
@@ -78,11 +78,9 @@ async def create_response(
         before = found
     asked = _chat_request(body, before)
     messages = asked["messages"]
-    if has_attachments(m.get("content") for m in messages):  # pictures and files -> text
-        asked["messages"] = await unless_disconnected(
-            request, attachments_of(request).as_text(messages)
-        )
     spec = kernel.registry.resolve("chat", body.model)
+    if has_attachments(m.get("content") for m in messages):  # pictures and files -> text
+        asked["messages"] = await read_attachments(request, spec, messages)
     response_id, started = f"resp_{uuid.uuid4().hex}", int(time.time())
 
     def job(on_chunk):

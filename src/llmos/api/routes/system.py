@@ -18,6 +18,7 @@ from llmos.assistant.apps import PREFIX as APP_PREFIX
 from llmos.assistant.apps import installed
 from llmos.assistant.loop import MODEL_ID as ASSISTANT
 from llmos.capabilities.base import ModelSpec
+from llmos.capabilities.chat.custom import custom_model
 from llmos.kernel import Kernel, ResidentModel
 
 router = APIRouter()
@@ -40,15 +41,28 @@ class ModelCard(BaseModel):
     capability: str
     description: str
     loaded: bool
+    memory_bytes: int | None = Field(None, description="llmos's estimate once loaded.")
+    licence: str = ""
+    package: str | None = Field(None, description="The pip package that carries it.")
+    custom: dict[str, Any] | None = Field(
+        None, description="A model you created: its file, projector, context, system message, "
+        "template, and what the file says of itself.",
+    )  # fmt: skip
 
     @classmethod
     def of(cls, spec: ModelSpec, kernel: Kernel) -> ModelCard:
+        custom = custom_model(spec)
         return cls(
             id=spec.name,
-            created=_STARTED,
+            created=int(custom.created_at) if custom else _STARTED,
+            owned_by="you" if custom else "llmos",
             capability=spec.capability,
             description=spec.description,
             loaded=kernel.models.is_loaded(spec.name),
+            memory_bytes=spec.memory_bytes,
+            licence=spec.licence,
+            package=spec.package,
+            custom=custom.to_json() if custom else None,
         )
 
 
