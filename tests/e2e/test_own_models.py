@@ -139,6 +139,27 @@ def test_a_projector_makes_a_model_that_sees(served, smol, tmp_path):
     llmos(served, "rm", "smol-eyes")
 
 
+def test_a_chat_template_of_your_own_is_used(served, smol, tmp_path):
+    template = tmp_path / "plain.jinja"
+    template.write_text(
+        "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
+    )
+    made = llmos(served, "create", "smol-plain", "--from", str(smol), "--template", str(template))
+    assert made.returncode == 0, made.stderr
+    client = OpenAI(base_url=f"{served[0]}/v1", api_key="none")
+    answer = client.chat.completions.create(
+        model="smol-plain", max_tokens=6, messages=[{"role": "user", "content": "Hello"}]
+    )
+    assert answer.model == "smol-plain" and answer.usage.prompt_tokens < 20  # no ChatML markup
+    shown = json.loads(llmos(served, "show", "smol-plain", "--json").stdout)
+    assert shown["custom"]["template"] == template.read_text()
+    broken = tmp_path / "broken.jinja"
+    broken.write_text("{% for m in messages %}")
+    refused = llmos(served, "create", "smol-broken", "--from", str(smol), "--template", str(broken))
+    assert refused.returncode == 1 and "not valid Jinja" in refused.stderr
+    assert llmos(served, "rm", "smol-plain").returncode == 0
+
+
 def test_models_you_create_are_kept_across_a_restart(served, smol, tmp_path):
     toml = tmp_path / "Modelfile.toml"
     shutil.copyfile(smol, tmp_path / "kept.gguf")

@@ -26,8 +26,10 @@ from llmos.capabilities.chat.custom import (
     define,
     spec_of,
 )
+from llmos.capabilities.chat.types import SEEING_NOTE, SEEN_NOTE
+from llmos.capabilities.vision.images import as_data_uri
 from llmos.errors import Conflict, Forbidden, InvalidRequest, ModelNotFound
-from llmos.fusion.attachments import SEEING_NOTE, SEEN_NOTE, Attachments
+from llmos.fusion.attachments import Attachments
 from llmos.kernel import Registry
 from llmos.kernel.aliases import Aliases
 
@@ -115,6 +117,10 @@ def test_the_default_system_message_is_added_only_when_none_is_sent():
     model.chat({"messages": own}, on_chunk=None, stop=threading.Event())
     assert engine.seen[0]["messages"][0] == {"role": "system", "content": "Be brief."}
     assert engine.seen[1]["messages"] == own
+    noted = [{"role": "system", "content": SEEING_NOTE}, {"role": "user", "content": "hi"}]
+    model.chat({"messages": noted}, on_chunk=None, stop=threading.Event())
+    [system, _user] = engine.seen[2]["messages"]  # llmos's note is not the user's message
+    assert system["content"] == f"Be brief.\n\n{SEEING_NOTE}"
 
 
 class Vision:
@@ -154,3 +160,14 @@ def test_pictures_go_to_a_model_that_sees_with_or_without_the_experts_facts(
     assert kinds == (["text", "image_url", "text"] if facts else ["text", "image_url"])
     assert user["content"][1]["image_url"]["url"] == url
     assert (system or {}).get("content") == (SEEN_NOTE if facts else None)
+
+
+def test_pictures_for_a_projector_are_formats_llama_cpp_reads():
+    webp = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(webp, "WEBP")
+    url = as_data_uri(webp.getvalue())
+    assert url.startswith("data:image/png;base64,")
+    png = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    assert png.format == "PNG" and png.size == (8, 8)
+    with pytest.raises(InvalidRequest, match="not an image"):
+        as_data_uri(b"these are not pixels")

@@ -60,6 +60,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
 }
 
+# the routes that create and delete your own models answer these too
+MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: _answers("A model that ships with llmos cannot be deleted."),
+    409: _answers("The model name is taken, or a deleted model of that name is still busy."),
+}
+
 _HTTP_CODES = {
     400: "invalid_request",
     401: "invalid_api_key",

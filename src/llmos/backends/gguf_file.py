@@ -13,6 +13,10 @@ from pathlib import Path
 from llmos.errors import InvalidRequest, MissingExtra, install_extra
 
 PROJECTOR_ARCHITECTURE = "clip"  # llama.cpp's multimodal projectors (mmproj) all say "clip"
+ENCODERS = frozenset({  # architectures that embed or encode, and cannot chat
+    "bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "modern-bert",
+    "neo-bert", "eurobert", "t5encoder", "gemma-embedding", "llama-embed", "wavtokenizer-dec",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,20 @@ class GgufFacts:
     def is_projector(self) -> bool:
         return self.architecture == PROJECTOR_ARCHITECTURE
 
+    def chat_problem(self) -> str | None:
+        """Why this file cannot be a chat model, or None."""
+        from gguf import MODEL_ARCH_NAMES
+
+        if self.is_projector:
+            return "is a vision projector (mmproj), not a language model"
+        if self.architecture in ENCODERS:
+            return f"is an encoder ({self.architecture}): it embeds text and cannot chat"
+        if self.architecture not in MODEL_ARCH_NAMES.values():
+            return f"has an architecture llama.cpp here does not know ({self.architecture!r})"
+        if not self.layers:
+            return "says nothing of its layers"
+        return None
+
     def kv_cache_bytes(self, tokens: int) -> int:
         """The f16 key and value cache of ``tokens`` tokens (llama.cpp's default)."""
         return tokens * self.layers * self.kv_heads * (self.key_length + self.value_length) * 2
@@ -46,14 +64,18 @@ def read_gguf(path: Path) -> GgufFacts:
         from gguf import GGUFReader, LlamaFileType
     except ImportError as error:
         raise MissingExtra("gguf", install=install_extra("chat")) from error
-    if not path.is_file():
-        raise InvalidRequest(f"There is no file at {path}.")
-    with path.open("rb") as file:
-        if file.read(4) != b"GGUF":
-            raise InvalidRequest(
-                f"{path.name} is not a GGUF file (it does not start with 'GGUF'); llmos runs "
-                "llama.cpp's GGUF models, e.g. from Hugging Face repositories ending in -GGUF."
-            )
+    try:
+        if not path.is_file():
+            raise InvalidRequest(f"There is no file at {path}.")
+        with path.open("rb") as file:
+            magic = file.read(4)
+    except OSError as error:  # a folder it may not enter, a name too long...
+        raise InvalidRequest(f"llmos cannot read {path}: {error.strerror}.") from None
+    if magic != b"GGUF":
+        raise InvalidRequest(
+            f"{path.name} is not a GGUF file (it does not start with 'GGUF'); llmos runs "
+            "llama.cpp's GGUF models, e.g. from Hugging Face repositories ending in -GGUF."
+        )
     try:
         reader = GGUFReader(path)
     except Exception as error:  # the library raises ValueError, IndexError, struct errors...
@@ -65,15 +87,25 @@ def read_gguf(path: Path) -> GgufFacts:
         field = reader.get_field(key)
         return default if field is None else field.contents()
 
+    def count(key: str, default: int = 0) -> int:
+        """A whole number, or the largest of a per-layer list (hybrid models give lists)."""
+        found = value(key)
+        if isinstance(found, list):
+            found = max((int(x) for x in found), default=0)
+        try:
+            return int(found) if found is not None else default
+        except (TypeError, ValueError):
+            return default
+
     architecture = str(value("general.architecture", ""))
     prefix = f"{architecture}."
-    heads = int(value(f"{prefix}attention.head_count", 0) or 0)
-    width = int(value(f"{prefix}embedding_length", 0) or 0)
+    heads = count(f"{prefix}attention.head_count")
+    width = count(f"{prefix}embedding_length")
     head_size = width // heads if heads else 0
     file_type = value("general.file_type")
     try:
         quantisation = LlamaFileType(int(file_type)).name if file_type is not None else ""
-    except ValueError:
+    except (TypeError, ValueError):
         quantisation = str(file_type)
     return GgufFacts(
         architecture=architecture,
@@ -81,10 +113,10 @@ def read_gguf(path: Path) -> GgufFacts:
         size_bytes=path.stat().st_size,
         parameters=sum(int(tensor.n_elements) for tensor in reader.tensors),
         file_type=quantisation,
-        context_length=int(value(f"{prefix}context_length", 0) or 0),
-        layers=int(value(f"{prefix}block_count", 0) or 0),
-        kv_heads=int(value(f"{prefix}attention.head_count_kv", heads) or heads),
-        key_length=int(value(f"{prefix}attention.key_length", head_size) or head_size),
-        value_length=int(value(f"{prefix}attention.value_length", head_size) or head_size),
+        context_length=count(f"{prefix}context_length"),
+        layers=count(f"{prefix}block_count"),
+        kv_heads=count(f"{prefix}attention.head_count_kv", heads) or heads,
+        key_length=count(f"{prefix}attention.key_length", head_size) or head_size,
+        value_length=count(f"{prefix}attention.value_length", head_size) or head_size,
         has_chat_template=reader.get_field("tokenizer.chat_template") is not None,
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,7 @@ from rich.progress import Progress, TextColumn
 from llmos.atomic import atomic_target
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
 from llmos.sdk import ApiError
+from llmos.sdk.client import SPEECH_FORMATS, SUFFIX_FORMATS
 
 FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
 
@@ -28,7 +31,11 @@ def transcribe(
     ] = "text",
     language: Annotated[str | None, typer.Option(help="e.g. en, de; detected if absent.")] = None,
     word_timestamps: Annotated[
-        bool, typer.Option(help="Times for every word (verbose_json).")
+        bool,
+        typer.Option(
+            help="Times for every word: a words list in verbose_json, subtitle lines cut at "
+            "words in srt and vtt (text and json have no times)."
+        ),
     ] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
     url: UrlOption = None,
@@ -37,6 +44,12 @@ def transcribe(
     """Transcribe speech to text with timestamps."""
     if format not in FORMATS:
         errors.print(f"[red]error:[/] --format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    if word_timestamps and format in ("text", "json"):
+        errors.print(
+            f"[red]error:[/] --format {format} has no timestamps; with --word-timestamps use "
+            "--format verbose_json (a words list), srt or vtt (lines cut at words)."
+        )
         raise typer.Exit(2)
     if not file.is_file():
         errors.print(f"[red]error:[/] no such file: {file}")
@@ -70,18 +83,58 @@ def _follow(events, name: str) -> str | dict:
 
 
 def speak(
-    text: Annotated[str, typer.Argument(help="What to say.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="A .wav (or .pcm) file.")] = Path(
-        "speech.wav"
-    ),
+    text: Annotated[
+        list[str], typer.Argument(help="What to say (no quotes needed); '-' reads stdin.")
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The audio file (its format from the extension), or - for stdout.",
+        ),
+    ] = "speech.mp3",
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help=f"{', '.join(SPEECH_FORMATS)} [default: from -o, else mp3]"
+        ),
+    ] = None,
+    voice: Annotated[
+        str, typer.Option(help="joe (English), or a language code such as de or fr (eSpeak NG).")
+    ] = "joe",
+    speed: Annotated[float, typer.Option(min=0.25, max=4.0, help="0.25 to 4; 1 is normal.")] = 1.0,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Say a text aloud into an audio file (or stdout with -o -)."""
-    response_format = "pcm" if output.suffix == ".pcm" else "wav"
-    with client_for(url, api_key) as client, console.status("speaking…"):
-        size = or_exit(lambda: client.speak(text, output, response_format=response_format))
-    console.print(f"wrote {output} ({size:,} bytes)")
+    """Say a text aloud into an audio file, or to stdout with -o -."""
+    said = sys.stdin.read() if text == ["-"] else " ".join(text)
+    to_stdout = output == "-"
+    suffix = Path(output).suffix.lower().lstrip(".")
+    chosen = format or ("mp3" if to_stdout else SUFFIX_FORMATS.get(suffix, suffix))
+    if chosen not in SPEECH_FORMATS:
+        errors.print(
+            f"[red]error:[/] say which audio format: --format {'|'.join(SPEECH_FORMATS)}, or an "
+            f"--output ending in one of them (not {output!r})."
+        )
+        raise typer.Exit(2)
+    with client_for(url, api_key) as client:
+        options = {"response_format": chosen, "voice": voice, "speed": speed}
+        if to_stdout:
+            try:
+                or_exit(lambda: _to_stdout(client.speech(said, **options)))
+            except BrokenPipeError:  # the reader stopped early (| head): not an error here
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+        with errors.status("speaking…"):
+            size = or_exit(lambda: client.speak(said, Path(output), **options))
+    console.print(f"wrote {output} ({size:,} bytes, {chosen})")
+
+
+def _to_stdout(chunks) -> None:
+    for chunk in chunks:
+        sys.stdout.buffer.write(chunk)
+    sys.stdout.buffer.flush()
 
 
 def subtitle(
@@ -113,7 +166,7 @@ def subtitle(
     if burn and shutil.which("ffmpeg") is None:
         errors.print("[red]error:[/] --burn needs ffmpeg: apt-get install ffmpeg")
         raise typer.Exit(2)
-    with client_for(url, api_key) as client, console.status(f"listening to {video.name}…"):
+    with client_for(url, api_key) as client, errors.status(f"listening to {video.name}…"):
         text = or_exit(
             lambda: client.subtitles(
                 video,
@@ -126,7 +179,7 @@ def subtitle(
     console.print(f"wrote {output}")
     if burn:
         burned = video.with_name(f"{video.stem}.subtitled.mp4")
-        with console.status("drawing the subtitles into the video…"):
+        with errors.status("drawing the subtitles into the video…"):
             _burn(video, output, burned)
         console.print(f"wrote {burned}")
 

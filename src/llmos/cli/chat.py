@@ -1,7 +1,5 @@
-"""``llmos chat`` (one shot) and ``llmos run`` (an interactive session), Ollama style.
-
-Both talk to a running server, so the model stays loaded between calls.
-"""
+"""``llmos chat`` (one shot) and ``llmos run`` (an interactive session, ``cli/repl.py``),
+Ollama style. Both talk to a running server, so the model stays loaded between calls."""
 
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
+from llmos.cli.repl import print_stream, run_session
 from llmos.sdk import file_part
 
 ModelOption = Annotated[
@@ -21,14 +20,20 @@ ModelOption = Annotated[
 
 
 def chat(
-    prompt: Annotated[str, typer.Argument(help="What to ask; '-' reads it from stdin.")],
+    prompt: Annotated[
+        list[str], typer.Argument(help="What to ask (no quotes needed); '-' reads stdin.")
+    ],
     model: ModelOption = None,
     system: Annotated[str | None, typer.Option(help="A system message.")] = None,
     json_schema: Annotated[
         Path | None, typer.Option(help="A JSON schema file the answer must follow.")
     ] = None,
-    max_tokens: Annotated[int | None, typer.Option(help="Longest answer, in tokens.")] = None,
-    temperature: Annotated[float | None, typer.Option(help="0 for the most likely answer.")] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(min=1, help="Longest answer, in tokens.")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(min=0, max=2, help="0 for the most likely answer.")
+    ] = None,
     attach: Annotated[
         list[Path] | None,
         typer.Option(
@@ -42,7 +47,7 @@ def chat(
     api_key: KeyOption = None,
 ) -> None:
     """Ask once and print the answer as it streams."""
-    text = sys.stdin.read() if prompt == "-" else prompt
+    text = sys.stdin.read() if prompt == ["-"] else " ".join(prompt)
     content: str | list[dict[str, Any]] = text
     if attach:
         for path in attach:
@@ -61,8 +66,8 @@ def chat(
             sources = grounding.system + (f"\n\n{system}" if system else "")
             messages = [{"role": "system", "content": sources}, messages[-1]]
             citations = grounding.citations
-        or_exit(
-            lambda: _print_stream(
+        whole = or_exit(
+            lambda: print_stream(
                 client.chat(
                     messages,
                     model=model,
@@ -72,6 +77,8 @@ def chat(
                 )
             )
         )
+    if not whole:
+        raise typer.Exit(130)  # stopped by Ctrl-C: not a whole answer, as a shell would say
     if ground:
         console.print("sources:" if citations else "no indexed file matches", style="dim")
         for citation in citations:
@@ -84,36 +91,12 @@ def run(
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Chat interactively in a stored conversation (GET /v1/conversations lists it); when the
-    context fills, the server folds the oldest turns into a summary. /clear starts a new
-    conversation, /bye leaves."""
-    console.print("Type a message. /clear starts over, /bye leaves.", style="dim")
+    """Chat interactively, in stored conversations (/list, /load ID): history and line
+    editing, Ctrl-C stops an answer, /set temperature|max_tokens|system, three double quotes
+    around a message of several lines, /? for help, /bye or Ctrl-D to leave. When the context
+    fills, the server folds the oldest turns into a summary."""
     with client_for(url, api_key) as client:
-        conversation = None
-        while True:
-            try:
-                line = console.input("[bold]>>> [/]").strip()
-            except EOFError:
-                break
-            if line == "/bye":
-                break
-            if line == "/clear":
-                conversation = None
-                continue
-            if not line:
-                continue
-            if conversation is None:
-                conversation = or_exit(lambda: client.new_conversation(model=model))
-            or_exit(lambda c=conversation, text=line: _print_stream(client.say(c, text)))
-
-
-def _print_stream(pieces) -> str:
-    parts = []
-    for piece in pieces:
-        parts.append(piece)
-        console.print(piece, end="", markup=False, highlight=False, soft_wrap=True)
-    console.print()
-    return "".join(parts)
+        run_session(client, model)
 
 
 def _schema_format(path: Path) -> dict[str, Any]:

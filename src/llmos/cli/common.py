@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from llmos.sdk import LlmosClient
 from llmos.settings import Settings
@@ -77,3 +78,10 @@ def duration_text(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def whole_names(table: Table, names: list[str]) -> None:
+    """Never cut or wrap the first column's names: the other columns give way."""
+    column = table.columns[0]
+    column.no_wrap, column.overflow = True, "ignore"
+    column.min_width = max((len(name) for name in names), default=0)

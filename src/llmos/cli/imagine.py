@@ -18,7 +18,9 @@ def imagine(
     output: Annotated[Path, typer.Option("--output", "-o", help="The PNG to write.")] = Path(
         "image.png"
     ),
-    n: Annotated[int, typer.Option("-n", help="Pictures to draw: out.png, out-2.png, …")] = 1,
+    n: Annotated[
+        int, typer.Option("-n", min=1, max=4, help="Pictures to draw: out.png, out-2.png, …")
+    ] = 1,
     size: Annotated[str, typer.Option(help="256x256, 512x512 or 1024x1024.")] = "512x512",
     svg: Annotated[
         bool, typer.Option("--svg", help="Also write each picture's SVG beside its PNG.")
@@ -30,7 +32,7 @@ def imagine(
     if output.suffix.lower() != ".png":
         errors.print("[red]error:[/] --output must end in .png")
         raise typer.Exit(2)
-    with client_for(url, api_key) as client, console.status("drawing…"):
+    with client_for(url, api_key) as client, errors.status("drawing…"):
         result = or_exit(lambda: client.imagine(prompt, n=n, size=size))
     for index, image in enumerate(result.data):
         path = output if index == 0 else output.with_name(f"{output.stem}-{index + 1}.png")

@@ -31,9 +31,11 @@ from llmos.cli.common import (
     client_for,
     console,
     duration_text,
+    errors,
     load_settings,
     or_exit,
     size_text,
+    whole_names,
 )
 from llmos.cli.mcp import mcp
 
@@ -76,6 +78,24 @@ def main() -> None:
     app()
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """A local, fully offline multimodal LLM operating system."""
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [default: 127.0.0.1].")] = None,
@@ -114,6 +134,7 @@ def ps(url: UrlOption = None, api_key: KeyOption = None, as_json: JsonOption = F
         print(json.dumps(asdict(status), indent=2))
         return
     table = Table("NAME", "CAPABILITY", "RSS", "BUDGETED", "IN USE", "IDLE", "UNLOADS IN")
+    whole_names(table, [model.name for model in status.models])
     for model in status.models:
         table.add_row(
             model.name,
@@ -141,7 +162,7 @@ def load(
     api_key: KeyOption = None,
 ) -> None:
     """Load a model on the server now, instead of on first use."""
-    with client_for(url, api_key) as client, console.status(f"loading {model}…"):
+    with client_for(url, api_key) as client, errors.status(f"loading {model}…"):
         or_exit(lambda: client.load(model, keep_alive=keep_alive))
     console.print(f"{model} is loaded")
 
@@ -184,7 +205,7 @@ def doctor(as_json: JsonOption = False) -> None:
         .with_parallel(settings.chat_slots)
         .models
     )
-    with console.status("checking models…") as status:
+    with errors.status("checking models…") as status:
         for index, spec in enumerate(specs, start=1):
             status.update(f"loading {spec.name} ({index}/{len(specs)})…")
             threads = min(spec.threads, machine.cpu_count)

@@ -26,6 +26,7 @@ from llmos.cli.common import (
     load_settings,
     or_exit,
     size_text,
+    whole_names,
 )
 
 
@@ -36,6 +37,7 @@ def models(as_json: JsonOption = False) -> None:
         print(json.dumps(rows, indent=2))
         return
     table = Table("NAME", "CAPABILITY", "INSTALLED", "BUDGETED")
+    whole_names(table, [row["name"] for row in rows])
     for row in rows:
         installed = row["installed"] or f"[red]no[/] ({escape(row['install'])})"
         table.add_row(row["name"], row["capability"], installed, size_text(row["budgeted_bytes"]))
@@ -73,7 +75,7 @@ def create(
     ] = None,
     system: Annotated[str | None, typer.Option(help="The default system message.")] = None,
     ctx: Annotated[
-        int | None, typer.Option(help="Context length in tokens [default: 4096, or less].")
+        int | None, typer.Option(min=256, help="Context length in tokens [default: 4096, or less].")
     ] = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -196,6 +198,9 @@ def pip_args(spec) -> list[str]:
 
 
 def _registry():
+    import contextlib
+
+    from llmos.errors import LlmosError
     from llmos.kernel import default_registry
     from llmos.kernel.kernel import stored_custom_models
     from llmos.storage import Database
@@ -208,7 +213,8 @@ def _registry():
         database = Database(settings.database_path)
         try:
             for spec in stored_custom_models(database):
-                registry.add(spec.with_parallel(settings.chat_slots))
+                with contextlib.suppress(LlmosError):  # a name a newer llmos took: not served
+                    registry.add(spec.with_parallel(settings.chat_slots))
         finally:
             database.close()
     return registry

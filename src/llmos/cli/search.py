@@ -146,7 +146,7 @@ def search(
     ] = None,
     type: Annotated[str | None, typer.Option(help="image, audio, video or doc.")] = None,
     folder: Annotated[Path | None, typer.Option(help="Only files under this folder.")] = None,
-    limit: Annotated[int, typer.Option(help="How many results.")] = 10,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
     url: UrlOption = None,
     api_key: KeyOption = None,
     as_json: JsonOption = False,
@@ -158,7 +158,7 @@ def search(
     if image is not None and not image.is_file():
         errors.print(f"[red]error:[/] no such file: {image}")
         raise typer.Exit(2)
-    with client_for(url, api_key) as client:
+    with client_for(url, api_key) as client, errors.status("searching…"):
         results = or_exit(
             lambda: client.search(query, image=image, type=type, folder=folder, limit=limit)
         )

@@ -40,7 +40,7 @@ def translate(
     """Translate a text or a file; subtitles keep their numbering and timings."""
     content, suffix = _read(text)
     terms = dict(_term(item) for item in glossary or ())
-    with client_for(url, api_key) as client, console.status("translating…"):
+    with client_for(url, api_key) as client, errors.status("translating…"):
         result = or_exit(
             lambda: client.translate(
                 content,

@@ -31,7 +31,7 @@ def caption(
 ) -> None:
     """Describe an image in one sentence (from expert facts, worded by the LLM)."""
     _check(image)
-    with client_for(url, api_key) as client:
+    with client_for(url, api_key) as client, errors.status("looking…"):
         result = or_exit(lambda: client.caption(image, model=model))
     _print(result, as_json, lambda r: escape(r.text))
 
@@ -46,14 +46,16 @@ def ask(
 ) -> None:
     """Answer a question about an image, or say it cannot tell."""
     _check(image)
-    with client_for(url, api_key) as client:
+    with client_for(url, api_key) as client, errors.status("looking…"):
         result = or_exit(lambda: client.ask(image, question, model=model))
     _print(result, as_json, lambda r: f"{escape(r.answer)}  [dim]({escape(r.evidence)})[/]")
 
 
 def ocr(
     image: Annotated[Path, typer.Argument(help="An image, or a PDF.")],
-    min_score: Annotated[float, typer.Option(help="Drop lines read with less confidence.")] = 0.5,
+    min_score: Annotated[
+        float, typer.Option(min=0, max=1, help="Drop lines read with less confidence.")
+    ] = 0.5,
     pages: Annotated[
         str | None, typer.Option(help="PDF pages, e.g. 1-3,7 [default: all, up to 50].")
     ] = None,
@@ -64,7 +66,7 @@ def ocr(
     """Read the text in an image, line by line in reading order. A PDF page is read from its
     text layer, or by OCR when it is a scan."""
     _check(image)
-    with client_for(url, api_key) as client:
+    with client_for(url, api_key) as client, errors.status("looking…"):
         result = or_exit(lambda: client.ocr(image, min_score=min_score, pages=pages))
     if as_json:
         print(json.dumps(asdict(result), ensure_ascii=False, indent=2))
@@ -79,14 +81,16 @@ def detect(
     draw: Annotated[
         Path | None, typer.Option(help="Write a copy with the boxes drawn (PNG).")
     ] = None,
-    min_score: Annotated[float, typer.Option(help="Lowest detector score kept.")] = 0.4,
+    min_score: Annotated[
+        float, typer.Option(min=0, max=1, help="Lowest detector score kept.")
+    ] = 0.4,
     as_json: JsonOption = False,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
     """Find objects (80 COCO classes) with boxes and scores."""
     _check(image)
-    with client_for(url, api_key) as client:
+    with client_for(url, api_key) as client, errors.status("looking…"):
         result = or_exit(lambda: client.detect(image, min_score=min_score, draw=draw is not None))
     if draw is not None and result.annotated_png is not None:
         with atomic_target(draw) as partial:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from llmos.capabilities.chat.types import SEEING_NOTE, SEEN_NOTE
 from llmos.capabilities.vision.answer import facts_text
-from llmos.capabilities.vision.images import bytes_of_data_uri, looks_like_image
+from llmos.capabilities.vision.images import as_data_uri, bytes_of_data_uri, looks_like_image
 from llmos.capabilities.vision.pdf import is_pdf
 from llmos.errors import InvalidRequest
 from llmos.fusion.vision import Vision
@@ -25,17 +27,6 @@ from llmos.storage import FileStore
 Json = dict[str, Any]
 ATTACHMENT_PARTS = ("image_url", "file")
 MAX_DOCUMENT_CHARS = 8000  # of one attached document; about 2000 tokens of the context
-SEEING_NOTE = (
-    "You cannot see images. Each image the user sent is given to you as the facts image "
-    "experts found in it. Use only those facts; if they do not answer something, say that you "
-    "cannot tell from the image."
-)
-
-
-SEEN_NOTE = (
-    "Each image the user sent is followed by the facts llmos's image experts found in it; use "
-    "them as evidence next to what you see."
-)
 
 
 def has_attachments(contents: Iterable[Any]) -> bool:
@@ -104,7 +95,7 @@ class Attachments:
         """A picture as parts: itself for a model that sees, and/or the experts' facts."""
         parts = []
         if sees:
-            url = await self.vision.kernel.compute(image_data_uri, data)
+            url = await self.vision.kernel.compute(partial(as_data_uri, data, name=name))
             parts.append({"type": "image_url", "image_url": {"url": url}})
         if facts or not sees:
             parts.append(_text(await self._image(data, name)))
@@ -193,18 +184,6 @@ def _inline_bytes(data: str, name: str) -> bytes:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidRequest(f"{name}: 'file_data' is not valid base64.") from None
-
-
-def image_data_uri(data: bytes) -> str:
-    """A picture as a data URI, typed by what its bytes are (for llama.cpp's image reader)."""
-    import base64
-    from io import BytesIO
-
-    from PIL import Image
-
-    with Image.open(BytesIO(data)) as image:
-        mime = Image.MIME.get(image.format or "", "image/png")
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
 def _text(text: str) -> Json:

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from llmos.capabilities.base import LoadContext, LoadedModel, ModelSpec, Usage
-from llmos.capabilities.chat.custom import CustomModel, spec_of
-from llmos.errors import LlmosError, ServerBusy
+from llmos.capabilities.chat.custom import CustomModel, custom_model, spec_of
+from llmos.errors import Conflict, InvalidRequest, LlmosError, ModelNotFound, ServerBusy
 from llmos.kernel.memory import MemoryProbe, SystemMemory
 from llmos.kernel.metrics import KernelMetrics
 from llmos.kernel.models import UNSET, KeepAlive, ModelManager, ResidentModel
@@ -105,6 +105,7 @@ class Kernel:
         try:
             async with self.scheduler.admit(spec):
                 queue_wait = clock() - admitted
+                self._check_still_served(spec)
                 async with self.models.use(spec, keep_alive=keep_alive) as model:
                     load = clock() - admitted - queue_wait
                     result = await self.scheduler.run(spec, lambda stop: job(model, stop))
@@ -147,6 +148,11 @@ class Kernel:
     async def unload(self, name: str) -> bool:
         return await self.models.unload(name)
 
+    def _check_still_served(self, spec: ModelSpec) -> None:
+        """A user's model deleted while this call waited is not loaded again for it."""
+        if custom_model(spec) is not None and not self.registry.serves(spec.name):
+            raise ModelNotFound(spec.name, [s.name for s in self.registry.models])
+
     def add_model(self, spec: ModelSpec) -> ModelSpec:
         """Serve a user's model from now on, with as many slots as the others."""
         spec = spec.with_parallel(self.settings.chat_slots, budget_bytes=self.models.budget_bytes)
@@ -155,7 +161,19 @@ class Kernel:
 
     async def create_model(self, model: CustomModel) -> ModelSpec:
         """Keep ``model`` (a user's GGUF file) and serve it."""
-        spec = self.add_model(spec_of(model))
+        if self.models.is_busy_with(model.name):
+            raise Conflict(
+                f"A model called {model.name!r} is still loaded (it was deleted while busy); "
+                "try again when its last call has ended."
+            )
+        spec = spec_of(model)
+        if spec.memory_bytes > self.models.budget_bytes:
+            raise InvalidRequest(
+                f"{model.name} would need about {spec.memory_bytes / 2**30:.1f} GiB once loaded, "
+                f"more than the memory budget ({self.models.budget_bytes / 2**30:.1f} GiB): "
+                "choose a shorter context, or raise LLMOS_MEMORY_BUDGET."
+            )
+        spec = self.add_model(spec)
         try:
             await asyncio.to_thread(self.custom_models.add, model.name, model.to_json())
         except BaseException:
@@ -163,13 +181,19 @@ class Kernel:
             raise
         return spec
 
-    async def remove_model(self, name: str) -> ModelSpec:
+    async def remove_model(self, name: str) -> str:
         """Forget a user's model (llmos's own are refused); a loaded one unloads, at once or
-        when its last call ends."""
-        spec = self.registry.remove(name)
+        when its last call ends. A stored model that is not served (its name was taken by a
+        newer llmos) is forgotten too."""
+        try:
+            spec = self.registry.remove(name)
+        except LlmosError:
+            if await asyncio.to_thread(self.custom_models.remove, name):
+                return name
+            raise
         await asyncio.to_thread(self.custom_models.remove, spec.name)
         await self.unload(spec.name)
-        return spec
+        return spec.name
 
     def ps(self) -> list[ResidentModel]:
         return self.models.resident()
@@ -190,5 +214,12 @@ class Kernel:
 
 
 def stored_custom_models(database: Database) -> list[ModelSpec]:
-    """The user's models (``llmos create``) kept in ``database``."""
-    return [spec_of(CustomModel.from_json(data)) for data in CustomModelStore(database).all()]
+    """The user's models (``llmos create``) kept in ``database``; a definition this llmos
+    cannot read is skipped with a warning, not fatal."""
+    specs = []
+    for data in CustomModelStore(database).all():
+        try:
+            specs.append(spec_of(CustomModel.from_json(data)))
+        except (TypeError, KeyError, ValueError) as error:
+            log.warning("your model %s cannot be read: %s", data.get("name"), error)
+    return specs

@@ -156,6 +156,15 @@ class ModelManager:
     def is_loaded(self, name: str) -> bool:
         return name in self._resident
 
+    def loaded_spec(self, name: str) -> ModelSpec | None:
+        """The spec a loaded (or loading) model was loaded from, even if no longer served."""
+        resident = self._resident.get(name)
+        return resident.spec if resident else None
+
+    def is_busy_with(self, name: str) -> bool:
+        """Whether ``name`` is loaded or loading."""
+        return name in self._resident or name in self._loading
+
     @property
     def used_bytes(self) -> int:
         return sum(r.spec.memory_bytes for r in self._resident.values())

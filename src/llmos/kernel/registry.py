@@ -74,6 +74,10 @@ class Registry:
             raise ModelNotFound(name, known)
         return spec
 
+    def serves(self, name: str) -> bool:
+        """Whether a model is called ``name`` (aliases aside)."""
+        return name in self._models
+
     def check_new_name(self, name: str) -> None:
         """:class:`Conflict` unless ``name`` is free: no model's, and no alias."""
         alias = self.aliases.target(name)

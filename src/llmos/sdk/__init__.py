@@ -10,11 +10,13 @@ from llmos.sdk.client import (
     ServerStatus,
     ServerUnreachable,
 )
+from llmos.sdk.conversations import Conversation
 from llmos.sdk.models import ModelInfo
 
 __all__ = [
     "Action",
     "ApiError",
+    "Conversation",
     "Fact",
     "LlmosClient",
     "ModelInfo",

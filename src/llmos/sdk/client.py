@@ -15,6 +15,7 @@ import httpx
 from llmos.atomic import atomic_target
 from llmos.sdk.assistant import AssistantMethods
 from llmos.sdk.attachments import data_uri
+from llmos.sdk.conversations import ConversationMethods
 from llmos.sdk.models import ModelMethods
 from llmos.sdk.results import (
     Caption,
@@ -67,7 +68,7 @@ class ServerStatus:
 _RESIDENT_FIELDS = tuple(field.name for field in fields(ResidentModel))
 
 
-class LlmosClient(AssistantMethods, ModelMethods):
+class LlmosClient(AssistantMethods, ConversationMethods, ModelMethods):
     def __init__(
         self,
         base_url: str = "http://127.0.0.1:8000",
@@ -135,21 +136,6 @@ class LlmosClient(AssistantMethods, ModelMethods):
             for choice in chunk.get("choices", []):
                 if text := (choice.get("delta") or {}).get("content"):
                     yield text
-
-    def new_conversation(self, *, model: str | None = None, system: str | None = None) -> str:
-        """Start a stored conversation; returns its id. The server keeps its turns and folds
-        the oldest into a summary when the model's context fills."""
-        body = {key: value for key, value in {"model": model, "system": system}.items() if value}
-        return self._call("POST", "/v1/conversations", json=body)["id"]
-
-    def say(self, conversation_id: str, content: str) -> Iterator[str]:
-        """Ask in a stored conversation; streams the answer as text pieces."""
-        request = self._http.build_request(
-            "POST",
-            f"/v1/conversations/{conversation_id}/messages",
-            json={"content": content, "stream": True},
-        )
-        yield from self._texts(request)
 
     def transcribe(
         self,
@@ -320,22 +306,56 @@ class LlmosClient(AssistantMethods, ModelMethods):
         _raise_for(response)
         return response.text
 
-    def speak(self, text: str, out: Path, *, response_format: str = "wav") -> int:
-        """Write speech for ``text`` to ``out`` (atomically); returns the bytes written."""
-        body = {"input": text, "response_format": response_format}
+    def speech(
+        self,
+        text: str,
+        *,
+        response_format: str = "mp3",
+        voice: str | None = None,
+        speed: float | None = None,
+        model: str | None = None,
+    ) -> Iterator[bytes]:
+        """Speech for ``text`` as it streams (a WAV stream's header cannot know its sizes)."""
+        body = _present(input=text, response_format=response_format, voice=voice, speed=speed,
+                        model=model)  # fmt: skip
         try:
-            with (
-                atomic_target(out) as partial,
-                self._http.stream("POST", "/v1/audio/speech", json=body) as response,
-            ):
+            with self._http.stream("POST", "/v1/audio/speech", json=body) as response:
                 if response.is_error:
                     response.read()
                     _raise_for(response)
-                with partial.open("wb") as sink:
-                    for chunk in response.iter_bytes():
-                        sink.write(chunk)
+                yield from response.iter_bytes()
         except httpx.TransportError as error:
             raise self._unreachable(error) from error
+
+    def speak(
+        self,
+        text: str,
+        out: Path,
+        *,
+        response_format: str | None = None,
+        voice: str | None = None,
+        speed: float | None = None,
+        model: str | None = None,
+    ) -> int:
+        """Write speech for ``text`` to ``out`` (atomically), in ``response_format`` or the
+        format ``out``'s extension names (``ValueError`` when it names none); a WAV file gets
+        its true sizes in its header. Returns the bytes written."""
+        if response_format is None:
+            suffix = out.suffix.lower().lstrip(".")
+            response_format = SUFFIX_FORMATS.get(suffix, suffix)
+            if response_format not in SPEECH_FORMATS:
+                raise ValueError(
+                    f"say the audio format: response_format=..., or a file name ending in one "
+                    f"of {', '.join(SPEECH_FORMATS)} (not {out.name!r})"
+                )
+        pieces = self.speech(text, response_format=response_format, voice=voice, speed=speed,
+                             model=model)  # fmt: skip
+        with atomic_target(out) as partial:
+            with partial.open("wb") as sink:
+                for chunk in pieces:
+                    sink.write(chunk)
+            if response_format == "wav":
+                fix_wav_sizes(partial)
         return out.stat().st_size
 
     def close(self) -> None:
@@ -373,3 +393,22 @@ def _raise_for(response: httpx.Response) -> None:
     except (ValueError, KeyError, TypeError):
         message = response.text or response.reason_phrase
     raise ApiError(response.status_code, message)
+
+
+SPEECH_FORMATS = ("mp3", "wav", "opus", "aac", "flac", "pcm")
+SUFFIX_FORMATS = {"ogg": "opus", "oga": "opus", "m4a": "aac"}  # files named by their container
+
+
+def fix_wav_sizes(path: Path) -> None:
+    """Set a streamed WAV file's RIFF and data sizes (sent as unknown) to the file's own."""
+    import struct
+
+    size = path.stat().st_size
+    with path.open("r+b") as wav:
+        header = wav.read(44)
+        if size < 44 or header[:4] != b"RIFF" or header[36:40] != b"data":
+            return  # not the plain 44-byte header llmos streams
+        wav.seek(4)
+        wav.write(struct.pack("<I", size - 8))
+        wav.seek(40)
+        wav.write(struct.pack("<I", size - 44))

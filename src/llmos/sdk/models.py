@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from llmos.sdk.results import parse
 
@@ -34,8 +35,21 @@ class ModelMethods:
     def _call(self, method: str, path: str, **kwargs: Any) -> Json:
         raise NotImplementedError
 
+    def models(self) -> list[ModelInfo]:
+        """Every model the server has, each capability's default first."""
+        return [parse(ModelInfo, m) for m in self._call("GET", "/v1/models")["data"]]
+
+    def default_model(self, capability: str) -> ModelInfo:
+        """The model the server uses for ``capability`` when a request names none."""
+        for info in self.models():
+            if info.capability == capability:
+                return info
+        from llmos.sdk.client import ApiError
+
+        raise ApiError(404, f"The server has no {capability} model.")
+
     def model_info(self, name: str) -> ModelInfo:
-        return parse(ModelInfo, self._call("GET", f"/v1/models/{name}"))
+        return parse(ModelInfo, self._call("GET", f"/v1/models/{quote(name, safe='')}"))
 
     def create_model(
         self,
@@ -64,4 +78,4 @@ class ModelMethods:
 
     def delete_model(self, name: str) -> None:
         """Forget a model you created (its file stays)."""
-        self._call("DELETE", f"/v1/models/{name}")
+        self._call("DELETE", f"/v1/models/{quote(name, safe='')}")

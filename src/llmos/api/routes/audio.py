@@ -152,7 +152,7 @@ class SpeechRequest(BaseModel):
         description="joe (English), or a language code for eSpeak NG (de, fr, …); OpenAI's "
         "voice names map to joe. See GET /v1/audio/voices.",
     )
-    response_format: str = "wav"
+    response_format: str = Field("mp3", description="mp3 (as OpenAI), wav, opus, aac, flac, pcm.")
     speed: float = Field(1.0, ge=0.25, le=4.0)
     stream_format: str | None = None  # OpenAI's; audio always streams here
 

@@ -16,7 +16,8 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.deps import get_kernel
-from llmos.api.routes.ollama import OLLAMA_ERRORS
+from llmos.api.errors import MODEL_ERRORS
+from llmos.api.routes.ollama import OLLAMA_ERRORS, OllamaError
 from llmos.api.routes.system import ModelCard
 from llmos.capabilities.chat.custom import CustomModel, define
 from llmos.errors import InvalidRequest
@@ -24,6 +25,9 @@ from llmos.kernel import Kernel
 
 router = APIRouter()
 Json = dict[str, Any]
+OLLAMA_MODEL_ERRORS = OLLAMA_ERRORS | {
+    code: {**answer, "model": OllamaError} for code, answer in MODEL_ERRORS.items()
+}
 MAX_TEXT = 20_000  # characters of a template or a system message (templates are ~1-8k)
 
 
@@ -50,18 +54,22 @@ class DeletedModel(BaseModel):
     deleted: bool = True
 
 
-@router.post("/v1/models", response_model=ModelCard, status_code=201, tags=["models"])
+@router.post(
+    "/v1/models", response_model=ModelCard, status_code=201, tags=["models"], responses=MODEL_ERRORS
+)
 async def create_model(body: CreateModel, kernel: Kernel = Depends(get_kernel)) -> ModelCard:
     """Register a GGUF file as a chat model. The file is read whole and refused now if it is
     not a GGUF language model; its memory estimate comes from its size and context."""
     return ModelCard.of(await _create(body, kernel), kernel)
 
 
-@router.delete("/v1/models/{model_id}", response_model=DeletedModel, tags=["openai"])
+@router.delete(
+    "/v1/models/{model_id}", response_model=DeletedModel, tags=["openai"], responses=MODEL_ERRORS
+)
 async def delete_model(model_id: str, kernel: Kernel = Depends(get_kernel)) -> DeletedModel:
     """Forget a model you created (its file stays); a loaded one unloads. llmos's own models
     cannot be deleted (403)."""
-    return DeletedModel(id=(await kernel.remove_model(model_id)).name)
+    return DeletedModel(id=await kernel.remove_model(model_id))
 
 
 class OllamaCreate(BaseModel):
@@ -84,7 +92,7 @@ class OllamaDelete(BaseModel):
     name: str | None = None  # older clients
 
 
-@router.post("/api/create", responses=OLLAMA_ERRORS, tags=["ollama"])
+@router.post("/api/create", responses=OLLAMA_MODEL_ERRORS, tags=["ollama"])
 async def ollama_create(body: OllamaCreate, kernel: Kernel = Depends(get_kernel)):
     """Ollama's create, where ``from`` is the GGUF file's path on the server (Ollama's uploaded
     blobs and adapters are not supported); ``parameters.num_ctx`` sets the context."""
@@ -96,8 +104,10 @@ async def ollama_create(body: OllamaCreate, kernel: Kernel = Depends(get_kernel)
     if not body.gguf:
         raise InvalidRequest("'from' is missing: the absolute path of a GGUF file on the server.")
     context = (body.parameters or {}).get("num_ctx")
-    if context is not None and not isinstance(context, int):
-        raise InvalidRequest("'parameters.num_ctx' must be a whole number of tokens.")
+    if context is not None and (
+        not isinstance(context, int) or isinstance(context, bool) or not 256 <= context <= 2**20
+    ):
+        raise InvalidRequest("'parameters.num_ctx' must be a whole number of tokens, 256 or more.")
     await _create(
         CreateModel(
             name=body.model, gguf=body.gguf, template=body.template, system=body.system,
@@ -112,7 +122,7 @@ async def ollama_create(body: OllamaCreate, kernel: Kernel = Depends(get_kernel)
     return StreamingResponse(iter([text]), media_type="application/x-ndjson")
 
 
-@router.delete("/api/delete", responses=OLLAMA_ERRORS, tags=["ollama"])
+@router.delete("/api/delete", responses=OLLAMA_MODEL_ERRORS, tags=["ollama"])
 async def ollama_delete(body: OllamaDelete, kernel: Kernel = Depends(get_kernel)) -> Response:
     name = body.model or body.name
     if not name:

@@ -150,7 +150,7 @@ async def show(body: ShowBody, kernel: Kernel = Depends(get_kernel)) -> Json:
     facts = custom.facts
     return shown | {
         "modelfile": f"# {spec.name}: your model\nFROM {custom.gguf}\n"
-        + (f"ADAPTER {custom.mmproj}\n" if custom.mmproj else ""),
+        + (f"FROM {custom.mmproj}\n" if custom.mmproj else ""),  # as Ollama writes a projector
         "parameters": f"num_ctx {custom.context_length}", "template": custom.template or "",
         "system": custom.system or "", "modified_at": timestamp(custom.created_at),
         "model_info": {"general.architecture": facts.architecture, "general.name": facts.name,

@@ -24,6 +24,7 @@ from llmos.api.disconnect import unless_disconnected
 from llmos.api.errors import describe_validation_errors
 from llmos.api.streaming import stream_job
 from llmos.capabilities.chat import ChatModel, ChatResult, chat_completion, chunk_text
+from llmos.capabilities.chat.custom import custom_model
 from llmos.errors import InvalidRequest, NotFound
 from llmos.fusion.attachments import has_attachments
 from llmos.kernel import Kernel
@@ -79,8 +80,14 @@ async def create_response(
     asked = _chat_request(body, before)
     messages = asked["messages"]
     spec = kernel.registry.resolve("chat", body.model)
-    if has_attachments(m.get("content") for m in messages):  # pictures and files -> text
-        asked["messages"] = await read_attachments(request, spec, messages)
+    custom = custom_model(spec)
+    # the earlier turns were read when they came, except pictures kept for a model that sees
+    read_from = 0 if not (custom and custom.sees) else len(messages) - len(_new(body))
+    fresh = messages[read_from:]
+    if has_attachments(m.get("content") for m in fresh):  # pictures and files -> text
+        read = await read_attachments(request, spec, fresh)
+        notes = read[: len(read) - len(fresh)]  # the note on pictures, first of all
+        asked["messages"] = [*notes, *messages[:read_from], *read[len(notes) :]]
     response_id, started = f"resp_{uuid.uuid4().hex}", int(time.time())
 
     def job(on_chunk):
@@ -106,12 +113,17 @@ async def create_response(
     return await _stream(request, kernel, spec, job, keep_alive, response_id, started, body, keep)
 
 
+def _new(body: ResponsesRequest) -> list[Json]:
+    """This request's own input, as chat messages."""
+    items = [{"role": "user", "content": body.input}] if isinstance(body.input, str) else body.input
+    return _messages(items)
+
+
 def _chat_request(body: ResponsesRequest, before: list[Json]) -> Json:
     """The chat request the Responses request means, checked as the chat route checks it."""
     system = [{"role": "system", "content": body.instructions}] if body.instructions else []
-    items = [{"role": "user", "content": body.input}] if isinstance(body.input, str) else body.input
     asked: Json = {
-        "model": body.model, "messages": [*system, *before, *_messages(items)],
+        "model": body.model, "messages": [*system, *before, *_new(body)],
         "temperature": body.temperature, "top_p": body.top_p,
         "max_tokens": body.max_output_tokens,
     }  # fmt: skip

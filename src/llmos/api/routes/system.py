@@ -92,7 +92,8 @@ class LoadedModel(BaseModel):
     @classmethod
     def of(cls, resident: ResidentModel, kernel: Kernel) -> LoadedModel:
         left = min(resident.expires_in or PINNED_SECONDS, PINNED_SECONDS)  # None: pinned/busy
-        shown = card(kernel.registry.model(resident.name))
+        spec = kernel.models.loaded_spec(resident.name) or kernel.registry.model(resident.name)
+        shown = card(spec)  # a model deleted while busy stays listed until it unloads
         ollama = {k: shown[k] for k in ("model", "size", "digest", "details")}
         return cls(**asdict(resident), **ollama, expires_at=timestamp(time.time() + left))
 

@@ -7,7 +7,14 @@ import logging
 import threading
 
 from llmos.capabilities.chat.service import ChatModel, OnChunk, chat_completion
-from llmos.capabilities.chat.types import ChatResult, ContextTooLong, Json, chunk_text, reply_text
+from llmos.capabilities.chat.types import (
+    SUMMARY_NOTE,
+    ChatResult,
+    ContextTooLong,
+    Json,
+    chunk_text,
+    reply_text,
+)
 from llmos.errors import LlmosError
 from llmos.storage import Conversation, ConversationStore, StoredMessage
 
@@ -22,7 +29,7 @@ def context_messages(conversation: Conversation, history: list[StoredMessage]) -
     """What the model sees: the system message, the summary so far, and the unfolded turns."""
     system = conversation.system or ""
     if conversation.summary:
-        note = f"Summary of the earlier conversation: {conversation.summary}"
+        note = f"{SUMMARY_NOTE} {conversation.summary}"
         system = f"{system}\n\n{note}" if system else note
     messages = [{"role": "system", "content": system}] if system else []
     return messages + [{"role": m.role, "content": m.content} for m in history if not m.summarized]

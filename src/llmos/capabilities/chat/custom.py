@@ -18,10 +18,10 @@ from typing import Any
 from llmos.backends.gguf_file import GgufFacts, read_gguf
 from llmos.backends.llama_cpp import PROMPT_CACHE_MIB
 from llmos.capabilities.base import LoadContext, ModelSpec
-from llmos.capabilities.chat.types import Json
+from llmos.capabilities.chat.types import LLMOS_NOTES, Json
 from llmos.errors import InvalidRequest, ModelLoadFailed, install_extra
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")  # no "/": names go in URL paths
 DEFAULT_CONTEXT = 4096  # tokens; llama.cpp's default would take the model's whole (often 128k)
 WORK_BUFFERS = 192 * 2**20  # llama.cpp's compute buffers and the process's share, measured
 MAPPED_OVERHEAD = 0.25  # of the file: output and embedding copies, allocator slack
@@ -76,20 +76,17 @@ def define(
     """A custom model, its files read and checked now (slow for big files: call off the loop)."""
     if not NAME.fullmatch(name) or name.startswith("app:"):
         raise InvalidRequest(
-            f"{name!r} cannot name a model: use letters, digits and . _ : / - (at most 100), "
+            f"{name!r} cannot name a model: use letters, digits and . _ : - (at most 100), "
             "starting with a letter or digit, and not 'app:'."
         )
     for path, flag in ((gguf, "from"), (mmproj, "mmproj")):
         if path is not None and not path.is_absolute():
             raise InvalidRequest(f"'{flag}' must be an absolute path on the server: {path}")
     facts = read_gguf(gguf)
-    if facts.is_projector:
-        raise InvalidRequest(
-            f"{gguf.name} is a vision projector (mmproj), not a language model: pass it as "
-            "'mmproj' next to the model's own GGUF file."
-        )
-    if not facts.layers:
-        raise InvalidRequest(f"{gguf.name} says nothing of its layers; it is not a chat model.")
+    if (problem := facts.chat_problem()) is not None:
+        hint = (" Give it as the projector (--mmproj, 'mmproj' in the API) next to the "
+                "model's own GGUF file.") if facts.is_projector else ""  # fmt: skip
+        raise InvalidRequest(f"{gguf.name} {problem}.{hint}")
     projector = read_gguf(mmproj) if mmproj is not None else None
     if mmproj is not None and projector is not None and not projector.is_projector:
         raise InvalidRequest(
@@ -100,7 +97,8 @@ def define(
     context = context_length or min(DEFAULT_CONTEXT, longest)
     if not 256 <= context <= longest:
         raise InvalidRequest(
-            f"A context of {context} tokens does not fit {gguf.name}: choose 256 to {longest}."
+            f"A context of {context} tokens does not fit {gguf.name}: choose 256 to {longest} "
+            "(--ctx; 'context_length' in the API)."
         )
     if system is not None and not system.strip():
         system = None
@@ -165,9 +163,15 @@ class WithSystem:
         self.name, self.n_ctx = engine.name, engine.n_ctx
 
     def chat(self, body: Json, *, on_chunk, stop: threading.Event) -> Json:
-        messages = body.get("messages") or []
-        if not any(m.get("role") in ("system", "developer") for m in messages):
-            body = {**body, "messages": [{"role": "system", "content": self.system}, *messages]}
+        messages = list(body.get("messages") or [])
+        systems = [m for m in messages if m.get("role") in ("system", "developer")]
+        if all(str(m.get("content")).startswith(LLMOS_NOTES) for m in systems):
+            if messages and messages[0] in systems:  # one system message, as templates want
+                first = messages[0]
+                messages[0] = {**first, "content": f"{self.system}\n\n{first['content']}"}
+            else:
+                messages.insert(0, {"role": "system", "content": self.system})
+            body = {**body, "messages": messages}
         return self.engine.chat(body, on_chunk=on_chunk, stop=stop)
 
     def complete(self, body: Json, *, on_chunk, stop: threading.Event) -> Json:

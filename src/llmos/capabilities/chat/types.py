@@ -14,6 +14,20 @@ from llmos.errors import InvalidRequest
 
 Json = dict[str, Any]
 
+# The system notes llmos itself adds to a conversation; a default system message of a model you
+# created is still due when these are the only ones (custom.WithSystem)
+SEEING_NOTE = (
+    "You cannot see images. Each image the user sent is given to you as the facts image "
+    "experts found in it. Use only those facts; if they do not answer something, say that you "
+    "cannot tell from the image."
+)
+SEEN_NOTE = (
+    "Each image the user sent is followed by the facts llmos's image experts found in it; use "
+    "them as evidence next to what you see."
+)
+SUMMARY_NOTE = "Summary of the earlier conversation:"
+LLMOS_NOTES = (SEEING_NOTE, SEEN_NOTE, SUMMARY_NOTE)
+
 
 def chunk_text(chunk: Json) -> str:
     """The text a streamed chunk carries: its chat deltas' content, or a completion's text."""

@@ -8,6 +8,7 @@ from typing import Any
 from llmos.capabilities.transcribe.types import Transcription
 
 FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
+LINE_CHARACTERS = 42  # of a subtitle line cut at word times (the BBC's and Netflix's limit)
 MEDIA_TYPES = {
     "json": "application/json",
     "verbose_json": "application/json",
@@ -37,15 +38,38 @@ def render(result: Transcription, response_format: str) -> str | dict[str, Any]:
         return result.text + "\n"
     if response_format == "srt":
         return "\n".join(
-            f"{i}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{s.text}\n"
-            for i, s in enumerate(result.segments, start=1)
+            f"{i}\n{_clock(start, ',')} --> {_clock(end, ',')}\n{text}\n"
+            for i, (start, end, text) in enumerate(cues(result), start=1)
         )
     if response_format == "vtt":
-        cues = "\n".join(
-            f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{s.text}\n" for s in result.segments
+        body = "\n".join(
+            f"{_clock(start, '.')} --> {_clock(end, '.')}\n{text}\n"
+            for start, end, text in cues(result)
         )
-        return f"WEBVTT\n\n{cues}"
+        return f"WEBVTT\n\n{body}"
     raise ValueError(f"unknown response_format {response_format!r}")
+
+
+def cues(result: Transcription) -> list[tuple[float, float, str]]:
+    """Subtitle cues: the segments, or with word timestamps, lines of at most
+    ``LINE_CHARACTERS`` cut at words and timed by them (as whisper's ``max_line_width``)."""
+    out = []
+    for segment in result.segments:
+        if not segment.words:
+            out.append((segment.start, segment.end, segment.text.strip()))
+            continue
+        line: list = []
+        for word in segment.words:
+            if line and len("".join(w.word for w in [*line, word]).strip()) > LINE_CHARACTERS:
+                out.append(_line(line))
+                line = []
+            line.append(word)
+        out.append(_line(line))
+    return out
+
+
+def _line(words: list) -> tuple[float, float, str]:
+    return words[0].start, words[-1].end, "".join(w.word for w in words).strip()
 
 
 def _clock(seconds: float, decimal: str) -> str:

@@ -93,6 +93,26 @@ def decode_image(data: bytes, *, name: str = "the image") -> DecodedImage:
     return DecodedImage(rgb, taken_at=_taken_at(exif), gps=_gps(exif))
 
 
+STB_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "BMP": "image/bmp", "GIF": "image/gif"}
+
+
+def as_data_uri(data: bytes, *, name: str = "the image") -> str:
+    """The picture as a data URI a vision projector in llama.cpp reads (its stb_image knows
+    PNG, JPEG, BMP and GIF: other formats are decoded, checked and sent as PNG)."""
+    import base64
+
+    with _opened(data, name) as image:
+        mime = STB_FORMATS.get(image.format or "")
+    image_size(data, name)  # a bomb is refused before any pixel is decoded
+    if mime is None:
+        from PIL import Image
+
+        out = io.BytesIO()
+        Image.fromarray(decode_image(data, name=name).rgb).save(out, "PNG")
+        data, mime = out.getvalue(), "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
 def _on_white(image: Any) -> Any:
     """A picture with transparency flattened onto white."""
     from PIL import Image
