@@ -108,6 +108,8 @@ def test_chat_takes_words_without_quotes(llmos_server):
     done = llmos(llmos_server, "chat", "-m", SMOL, "--max-tokens", "8", "why", "is", "the", "sky",
                  "blue")  # fmt: skip
     assert done.returncode == 0 and done.stdout.strip(), done.stderr
+    once = llmos(llmos_server, "run", SMOL, "say", "hi")  # as `ollama run MODEL PROMPT`
+    assert once.returncode == 0 and once.stdout.strip(), once.stderr
     refused = llmos(llmos_server, "chat", "--max-tokens", "0", "hi")
     assert refused.returncode == 2 and b"--max-tokens" in refused.stderr
 

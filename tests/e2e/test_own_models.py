@@ -12,14 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import gguf
-import numpy as np
 import ollama
 import pytest
 from openai import NotFoundError, OpenAI, PermissionDeniedError
 
 from llmos.backends.package_weights import package_dir
 from tests.conftest import llmos_serve
+from tests.gguf_files import tiny_gguf
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -50,15 +49,9 @@ def llmos(served, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def projector(path: Path, architecture: str = "clip") -> Path:
+def projector(path: Path) -> Path:
     """A tiny GGUF that says it is a vision projector (no real weights exist here)."""
-    writer = gguf.GGUFWriter(str(path), architecture)
-    writer.add_tensor("mm.0.weight", np.zeros((4, 4), dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
+    return tiny_gguf(path, "clip")
 
 
 def test_create_chat_show_and_remove(served, smol):

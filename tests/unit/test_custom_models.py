@@ -10,8 +10,6 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
-import gguf
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -32,22 +30,7 @@ from llmos.errors import Conflict, Forbidden, InvalidRequest, ModelNotFound
 from llmos.fusion.attachments import Attachments
 from llmos.kernel import Registry
 from llmos.kernel.aliases import Aliases
-
-
-def tiny_gguf(path: Path, architecture: str = "llama", *, context: int = 2048) -> Path:
-    writer = gguf.GGUFWriter(str(path), architecture)
-    if architecture != "clip":
-        writer.add_block_count(2)
-        writer.add_context_length(context)
-        writer.add_embedding_length(64)
-        writer.add_head_count(4)
-        writer.add_head_count_kv(2)
-    writer.add_tensor("token_embd.weight", np.zeros((8, 64), dtype=np.float32))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
+from tests.gguf_files import tiny_gguf
 
 
 def test_a_definition_reads_the_file_and_budgets_from_it(tmp_path):

@@ -88,6 +88,9 @@ def chat(
 
 def run(
     model: Annotated[str | None, typer.Argument(help="Chat model [default: the server's].")] = None,
+    prompt: Annotated[
+        list[str] | None, typer.Argument(help="Ask this once and leave, as `llmos chat`.")
+    ] = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
@@ -95,6 +98,9 @@ def run(
     editing, Ctrl-C stops an answer, /set temperature|max_tokens|system, three double quotes
     around a message of several lines, /? for help, /bye or Ctrl-D to leave. When the context
     fills, the server folds the oldest turns into a summary."""
+    if prompt:
+        chat(prompt, model=model, url=url, api_key=api_key)
+        return
     with client_for(url, api_key) as client:
         run_session(client, model)
 

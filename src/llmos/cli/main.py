@@ -66,6 +66,8 @@ app.command("train")(learn.train)
 app.command("evaluate")(learn.evaluate)
 app.command("mcp")(mcp)
 app.command("models")(models.models)
+app.command("list", hidden=True)(models.models)  # as `ollama list`
+app.command("ls", hidden=True)(models.models)
 app.command("create")(models.create)
 app.command("show")(models.show)
 app.command("rm")(models.rm)

@@ -6,6 +6,7 @@ answer (the server stops generating) and never the session; Ctrl-D or ``/bye`` l
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,9 @@ class Leave(Exception):
 
 def run_session(client: LlmosClient, model: str | None) -> None:
     """Check and load the model, then read and answer until /bye or Ctrl-D."""
+    # Ctrl-C stops answers here even when started from a script that ignores SIGINT (a
+    # shell's background jobs inherit that): a session at a terminal is for a person
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     session = _open(client, model)
     _history(load_settings().home / "run_history")
     say('Send a message (/? for help, """ for several lines).')
