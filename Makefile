@@ -58,6 +58,7 @@ bench: setup
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/vector_scale.py
 	$(BIN)/python bench/fusion_ablation.py
+	$(BIN)/python bench/own_models.py
 	$(BIN)/python bench/captioning.py
 	$(BIN)/python bench/scene_generator.py
 	$(BIN)/python bench/pretraining.py
