@@ -149,23 +149,18 @@ def rm(
 
 def pull(name: Annotated[str, typer.Argument(help="A model llmos ships.")]) -> None:
     """Install a shipped model's packages with pip, showing pip's progress."""
-    from importlib.metadata import PackageNotFoundError, version
-
     from llmos.capabilities.chat.custom import custom_model
     from llmos.errors import LlmosError
 
     try:
         spec = _registry().model(name)
     except LlmosError as error:
-        errors.print(f"[red]error:[/] {escape(error.message)}")
+        errors.print(f"[red]error:[/] {escape(error.message)}", soft_wrap=True)
         raise typer.Exit(1) from None
     if custom_model(spec) is not None:
         console.print(f"{spec.name} is your own file: there is nothing to pull.")
         return
-    try:
-        installed = version(spec.package) if spec.package else "built in"
-    except PackageNotFoundError:
-        installed = None
+    installed = installed_version(spec)
     if installed:
         console.print(f"{spec.name} is installed ({spec.package or 'llmos'} {installed}).")
         return
@@ -220,16 +215,22 @@ def _registry():
     return registry
 
 
-def _row(spec) -> dict[str, Any]:
+def installed_version(spec) -> str | None:
+    """The installed version of the package that carries ``spec`` ("built in" when none
+    does), or None when it is not installed."""
     from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        return version(spec.package) if spec.package else "built in"
+    except PackageNotFoundError:
+        return None
+
+
+def _row(spec) -> dict[str, Any]:
     from llmos.capabilities.chat.custom import custom_model
 
     custom = custom_model(spec)
-    try:
-        installed = version(spec.package) if spec.package else "built in"
-    except PackageNotFoundError:
-        installed = None
+    installed = installed_version(spec)
     if custom is not None:
         installed = "your file" if custom.gguf.is_file() else None
     return {
