@@ -129,7 +129,12 @@ def test_speak_writes_the_format_its_file_names(llmos_server, tmp_path):
         assert container.format.name == "mp3" and stream.codec_context.name.startswith("mp3")
         samples = sum(frame.samples for frame in container.decode(stream))
         mp3_seconds = samples / stream.rate
-    assert wav_seconds > 1.5 and abs(mp3_seconds - wav_seconds) < 0.15, (mp3_seconds, wav_seconds)
+    # Two syntheses of one sentence differ a little (Piper draws its phoneme lengths with noise):
+    # CI saw 2.98 s against 2.80 s. A wrong sample rate or a truncated file is off by far more.
+    assert wav_seconds > 1.5 and abs(mp3_seconds - wav_seconds) < 0.15 * wav_seconds, (
+        mp3_seconds,
+        wav_seconds,
+    )
     piped = llmos(llmos_server, "speak", "Hello.", "-o", "-", "--format", "wav")
     assert piped.returncode == 0 and piped.stdout[:4] == b"RIFF"
     bad = llmos(llmos_server, "speak", "Hello.", "-o", str(tmp_path / "said.xyz"))
