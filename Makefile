@@ -8,7 +8,9 @@ ICONS := src/llmos/capabilities/imagegen/data/vendor
 
 .PHONY: setup serve test lint bench clean
 
-setup: $(STAMP) $(ICONS)/fluent-emoji-flat/icons.json
+WEBUI_VENDOR := src/llmos/webui/vendor
+
+setup: $(STAMP) $(ICONS)/fluent-emoji-flat/icons.json $(WEBUI_VENDOR)/marked/marked.esm.js
 
 # Reinstalls only when pyproject.toml changes. torch==2.13.0 (in the extras) is the CPU wheel on
 # this machine's disk; never let pip pick another torch.
@@ -35,6 +37,12 @@ $(ICONS)/fluent-emoji-flat/icons.json: scripts/fetch_icons.sh
 		apt-get install -y -qq npm >/dev/null)
 	scripts/fetch_icons.sh $(ICONS)
 
+# the web UI's Markdown renderer and HTML sanitiser, from the npm registry, once
+$(WEBUI_VENDOR)/marked/marked.esm.js: scripts/fetch_webui_vendor.sh
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq npm >/dev/null)
+	scripts/fetch_webui_vendor.sh $(WEBUI_VENDOR)
+
 serve: setup
 	$(BIN)/llmos serve
 
@@ -42,7 +50,13 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-test: lint
+# the web UI's tests drive Debian's chromium through Playwright
+BROWSER := /usr/bin/chromium
+$(BROWSER):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
+test: lint $(BROWSER)
 	$(BIN)/pytest
 
 bench: setup

@@ -27,6 +27,7 @@ from llmos.api.routes import (
     files,
     generations,
     images,
+    index_media,
     libretranslate,
     ollama,
     responses,
@@ -35,6 +36,7 @@ from llmos.api.routes import (
     translate,
     video,
 )
+from llmos.api.routes.webui import mount_webui
 from llmos.assistant.apps import AppTools
 from llmos.assistant.builtin import Services, builtin_tools
 from llmos.assistant.knowledge import Knowledge
@@ -135,6 +137,8 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.include_router(custom_models.router)
     app.include_router(responses.router)
     app.include_router(search.router)
+    app.include_router(index_media.router)
+    mount_webui(app)  # last: after every API route
     app.add_middleware(
         BodySizeLimit, max_upload_mb=settings.max_upload_mb, memory=kernel.work_memory.bodies
     )

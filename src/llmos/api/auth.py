@@ -10,7 +10,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from llmos.api.errors import from_llmos_error
 from llmos.errors import Unauthorized
 
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/"})  # "/": the web UI's page, which holds no data
+OPEN_PREFIXES = ("/ui/",)  # the web UI's static files
 
 
 class ApiKeyMiddleware:
@@ -19,7 +20,7 @@ class ApiKeyMiddleware:
         self._keys = [key.encode() for key in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._keys or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or not self._keys or _open(scope["path"]):
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization")
@@ -44,3 +45,7 @@ class ApiKeyMiddleware:
         # compare with every key, always, so timing does not tell which prefix matched
         matches = [hmac.compare_digest(token, key) for key in self._keys]
         return None if any(matches) else "Incorrect API key provided."
+
+
+def _open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)

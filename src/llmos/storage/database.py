@@ -139,6 +139,22 @@ class CallRecord:
 _CALL_COLUMNS = tuple(f.name for f in fields(CallRecord))
 
 
+@dataclass(frozen=True)
+class Usage:
+    """The calls of one capability since a moment, from the accounting table."""
+
+    capability: str
+    requests: int
+    errors: int  # every status but ok
+    mean_seconds: float  # waiting, loading and running, per call
+    max_seconds: float
+    mean_queue_seconds: float
+    mean_load_seconds: float
+    input_tokens: int
+    output_tokens: int
+    media_seconds: float
+
+
 class Database:
     """A thread-safe handle on ``llmos.db``."""
 
@@ -180,6 +196,19 @@ class Database:
                 f"SELECT {', '.join(_CALL_COLUMNS)} FROM calls ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
         return [CallRecord(*row) for row in rows]
+
+    def usage(self, since: float) -> list[Usage]:
+        """Per capability, the calls admitted at or after ``since`` (unix time)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT capability, COUNT(*), SUM(status != 'ok'), "
+                "AVG(queue_wait_s + load_s + run_s), MAX(queue_wait_s + load_s + run_s), "
+                "AVG(queue_wait_s), AVG(load_s), SUM(input_tokens), SUM(output_tokens), "
+                "SUM(media_seconds) FROM calls WHERE started_at >= ? "
+                "GROUP BY capability ORDER BY capability",
+                (since,),
+            ).fetchall()
+        return [Usage(*row) for row in rows]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -137,6 +137,12 @@ class SearchIndex:
             ).fetchone()
         return None if row is None else Known(row[0], row[1], row[2], not row[3])
 
+    def type_of(self, path: str) -> ItemType | None:
+        """The type of the indexed file at ``path``, or None when it is not in the index."""
+        with self._lock:
+            row = self._db.execute("SELECT type FROM items WHERE path = ?", (path,)).fetchone()
+        return None if row is None else row[0]
+
     def paths(self, under: str | None = None) -> list[str]:
         """Indexed paths, all or those under the folder ``under``."""
         with self._lock:

@@ -17,7 +17,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.chat_requests import MAX_TOKENS
-from llmos.api.deps import get_conversations, get_kernel, keep_alive_of, user_of
+from llmos.api.deps import (
+    attachments_of,
+    get_conversations,
+    get_kernel,
+    keep_alive_of,
+    user_of,
+)
+from llmos.api.disconnect import unless_disconnected
 from llmos.api.routes.assistant import assist, assisted
 from llmos.api.routes.chat import Job, answer
 from llmos.assistant.apps import app_of
@@ -30,6 +37,7 @@ from llmos.kernel import Kernel
 from llmos.storage import Conversation, ConversationStore
 
 router = APIRouter(tags=["conversations"])
+MAX_ATTACHMENTS = 8  # files on one message
 
 
 class NewConversation(BaseModel):
@@ -42,6 +50,12 @@ class Turn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     content: str = Field(min_length=1, description="The user's message.")
+    attachments: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="Ids of files uploaded to /v1/files (pictures, PDFs, text) the message is "
+        "about; stored in the message as the text llmos read from them.",
+    )
     stream: bool = False
     max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS)
     temperature: float | None = Field(None, ge=0, le=2)
@@ -107,13 +121,16 @@ async def add_message(
 ) -> JSONResponse:
     """Ask in the conversation: the answer is an OpenAI chat completion; both are stored."""
     conversation = await asyncio.to_thread(_find, store, conversation_id, user_of(request))
-    options = body.model_dump(exclude_none=True, exclude={"content", "keep_alive", "stream"})
+    options = body.model_dump(
+        exclude_none=True, exclude={"content", "keep_alive", "stream", "attachments"}
+    )
+    content = await _with_attachments(request, body.content, body.attachments)
     prompt, extra = None, {"conversation_id": conversation_id}
     if assisted(conversation.model):
         spec = kernel.registry.resolve("chat", None)
         history = await asyncio.to_thread(store.messages, conversation_id)
         messages = [*context_messages(conversation, history),
-                    {"role": "user", "content": body.content}]  # fmt: skip
+                    {"role": "user", "content": content}]  # fmt: skip
         prepared, extra["llmos"] = await assist(request, kernel, conversation.model, messages)
         prompt = prepared.request["messages"]
     else:
@@ -125,7 +142,7 @@ async def add_message(
                 model,
                 store,
                 conversation_id,
-                body.content,
+                content,
                 options=options,
                 stop=stop,
                 on_chunk=on_chunk,
@@ -145,6 +162,17 @@ async def add_message(
         extra=extra,
         extra_on_last=prompt is not None,  # the trace once, with the end of the answer
     )
+
+
+async def _with_attachments(request: Request, content: str, file_ids: list[str]) -> str:
+    """The user's message followed by what llmos read from its attached files."""
+    if not file_ids:
+        return content
+    parts = [{"type": "text", "text": content}]
+    parts += [{"type": "file", "file": {"file_id": file_id}} for file_id in file_ids]
+    reading = attachments_of(request).as_text([{"role": "user", "content": parts}])
+    read = await unless_disconnected(request, reading)
+    return read[-1]["content"]  # flattened: pictures as their facts, documents as their text
 
 
 def _find(store: ConversationStore, conversation_id: str, user: str) -> Conversation:

@@ -6,7 +6,7 @@ import time
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -188,6 +188,36 @@ async def unload(body: UnloadRequest, kernel: Kernel = Depends(get_kernel)) -> U
     was_loaded = kernel.models.is_loaded(name)
     unloaded = await kernel.unload(name)
     return UnloadResult(model=name, was_loaded=was_loaded, unloaded=unloaded)
+
+
+class UsageOut(BaseModel):
+    capability: str
+    requests: int
+    errors: int = Field(description="Calls that failed, were cancelled or were refused.")
+    mean_seconds: float = Field(description="Per call: waiting for a CPU, loading and running.")
+    max_seconds: float
+    mean_queue_seconds: float
+    mean_load_seconds: float
+    input_tokens: int
+    output_tokens: int
+    media_seconds: float = Field(description="Of audio and video heard or spoken.")
+
+
+class UsageReport(BaseModel):
+    object: Literal["usage"] = "usage"
+    since: int = Field(description="Unix time: the calls counted were admitted since.")
+    capabilities: list[UsageOut]
+
+
+@router.get("/api/usage", response_model=UsageReport, tags=["models"])
+def usage(
+    hours: float = Query(24, gt=0, le=24 * 366, description="How far back to count."),
+    kernel: Kernel = Depends(get_kernel),
+) -> UsageReport:  # a plain function: SQLite runs on FastAPI's thread pool, off the loop
+    """Requests and latencies per capability, from the kernel's accounting table."""
+    since = time.time() - hours * 3600
+    rows = kernel.database.usage(since)
+    return UsageReport(since=int(since), capabilities=[UsageOut(**asdict(u)) for u in rows])
 
 
 def _status(kernel: Kernel) -> ProcessStatus:

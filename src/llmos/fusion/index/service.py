@@ -62,6 +62,12 @@ class IndexService:
         assert self._searcher is not None
         return self._searcher
 
+    async def type_of(self, path: str) -> str | None:
+        """The type of the indexed file at ``path`` (image, audio, video, doc), or None."""
+        await self._open()
+        assert self._index is not None
+        return await asyncio.to_thread(self._index.type_of, path)
+
     async def close(self) -> None:
         if self._indexer is not None:
             await self._indexer.stop()

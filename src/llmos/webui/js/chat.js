@@ -1,0 +1,309 @@
+// The chat page: stored conversations, a model picker, streamed answers that can be stopped,
+// attachments (drop, paste, picker), spoken questions, answers read aloud, the assistant's
+// trace and its actions waiting for a yes or no.
+
+import { ApiError, events, request } from "./api.js";
+import { t } from "./i18n.js";
+import { renderMarkdown } from "./markdown.js";
+import { record, speak, transcribe } from "./speech.js";
+import { element, showError } from "./ui.js";
+
+const CHAT_KINDS = new Set(["chat", "assistant", "app"]);
+const $ = (id) => document.getElementById(id);
+const state = { conversation: null, controller: null, attachments: [], recording: null };
+
+export async function initChat() {
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    send();
+  });
+  $("prompt").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+  $("prompt").addEventListener("paste", (event) => attach([...event.clipboardData.files]));
+  $("attach-input").addEventListener("change", (event) => {
+    attach([...event.target.files]);
+    event.target.value = "";
+  });
+  $("attach-input").previousElementSibling.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") $("attach-input").click();
+  });
+  const zone = $("drop-zone");
+  zone.addEventListener("dragover", (event) => event.preventDefault());
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    attach([...event.dataTransfer.files]);
+  });
+  $("stop").addEventListener("click", () => state.controller?.abort());
+  $("new-chat").addEventListener("click", () => open(null));
+  $("model-picker").addEventListener("change", () => state.conversation?.messages && open(null));
+  $("record").addEventListener("click", toggleRecording);
+  await Promise.all([loadModels(), loadConversations()]);
+}
+
+async function loadModels() {
+  const [models, defaults] = await Promise.all([request("/v1/models"), request("/api/ps")]);
+  const picker = $("model-picker");
+  picker.replaceChildren(
+    ...models.data
+      .filter((model) => CHAT_KINDS.has(model.capability))
+      .map((model) => element("option", { value: model.id, text: model.id })),
+  );
+  void defaults;
+}
+
+async function loadConversations() {
+  const list = await request("/v1/conversations");
+  $("conversation-list").replaceChildren(
+    ...list.data.map((conversation) =>
+      element(
+        "li",
+        { class: conversation.id === state.conversation?.id ? "current" : "" },
+        element("button", {
+          type: "button",
+          class: "link",
+          text: conversation.title || t("chat.untitled"),
+          onclick: () => open(conversation.id),
+        }),
+        element("button", {
+          type: "button",
+          class: "icon",
+          "aria-label": t("chat.delete"),
+          title: t("chat.delete"),
+          text: "×",
+          onclick: () => remove(conversation.id),
+        }),
+      ),
+    ),
+  );
+}
+
+async function open(id) {
+  showError($("chat-error"), null);
+  $("messages").replaceChildren();
+  state.conversation = null;
+  if (id) {
+    try {
+      state.conversation = await request(`/v1/conversations/${id}`);
+    } catch (error) {
+      showError($("chat-error"), error);
+      return;
+    }
+    if (state.conversation.model) $("model-picker").value = state.conversation.model;
+    for (const message of state.conversation.messages) {
+      if (message.role === "user" || message.role === "assistant") {
+        addMessage(message.role, message.content);
+      }
+    }
+  }
+  await loadConversations();
+  $("prompt").focus();
+}
+
+async function remove(id) {
+  try {
+    await request(`/v1/conversations/${id}`, { method: "DELETE" });
+    if (state.conversation?.id === id) await open(null);
+    else await loadConversations();
+  } catch (error) {
+    showError($("chat-error"), error);
+  }
+}
+
+function addMessage(role, text) {
+  const content = element("div", { class: "content" });
+  const item = element("li", { class: `message ${role}` }, content);
+  if (role === "assistant") {
+    renderMarkdown(content, text);
+    item.append(readAloudButton(() => content.textContent));
+  } else {
+    content.textContent = text;
+  }
+  $("messages").append(item);
+  item.scrollIntoView({ block: "end" });
+  return item;
+}
+
+function readAloudButton(textOf) {
+  let stop = null;
+  const button = element("button", { type: "button", class: "small", text: t("chat.readAloud") });
+  button.addEventListener("click", async () => {
+    if (stop) return stop();
+    button.textContent = t("chat.stopReading");
+    const ended = () => {
+      stop = null;
+      button.textContent = t("chat.readAloud");
+    };
+    stop = ended;
+    try {
+      stop = await speak(textOf(), { onEnd: ended });
+    } catch (error) {
+      ended();
+      showError($("chat-error"), error);
+    }
+  });
+  return button;
+}
+
+async function send() {
+  const text = $("prompt").value.trim();
+  if (!text || state.controller) return;
+  if (state.attachments.some((file) => !file.id)) {
+    showError($("chat-error"), new Error(t("chat.uploading")));
+    return;
+  }
+  showError($("chat-error"), null);
+  const attachments = state.attachments.map((file) => file.id);
+  addMessage("user", text + state.attachments.map((file) => `\n📎 ${file.name}`).join(""));
+  $("prompt").value = "";
+  state.attachments = [];
+  $("attachments").replaceChildren();
+  const reply = addMessage("assistant", "");
+  reply.classList.add("streaming");
+  const content = reply.querySelector(".content");
+  state.controller = new AbortController();
+  $("send").hidden = true;
+  $("stop").hidden = false;
+  let answer = "";
+  try {
+    if (!state.conversation) {
+      const model = $("model-picker").value;
+      state.conversation = await request("/v1/conversations", {
+        method: "POST",
+        json: { title: text.slice(0, 80), model: model || null },
+      });
+      state.conversation.messages = [];
+    }
+    const response = await request(`/v1/conversations/${state.conversation.id}/messages`, {
+      method: "POST",
+      json: { content: text, attachments, stream: true },
+      signal: state.controller.signal,
+    });
+    for await (const chunk of events(response)) {
+      answer += chunk.choices?.[0]?.delta?.content || "";
+      renderMarkdown(content, answer);
+      if (chunk.llmos) showAssistantWork(reply, chunk.llmos);
+    }
+    state.conversation.messages.push({ role: "user" }, { role: "assistant" });
+  } catch (error) {
+    if (error.name === "AbortError") {
+      reply.append(element("p", { class: "hint", text: t("chat.stopped") }));
+    } else {
+      showError($("chat-error"), error);
+      if (!answer) reply.remove();
+    }
+  } finally {
+    reply.classList.remove("streaming");
+    state.controller = null;
+    $("send").hidden = false;
+    $("stop").hidden = true;
+    $("prompt").focus();
+    await loadConversations().catch(() => {});
+  }
+}
+
+// The assistant's trace (folded), and its calls of dangerous tools, to approve or reject.
+function showAssistantWork(reply, extra) {
+  if (extra.trace) {
+    const steps = extra.trace.steps.map((step) =>
+      element("li", { text: `${step.ok ? "✓" : "✗"} ${step.capability} (${Math.round(step.ms)} ms): ${step.output}` }),
+    );
+    reply.append(
+      element(
+        "details",
+        { class: "trace" },
+        element("summary", { text: t("chat.trace", { count: steps.length }) }),
+        element("ol", {}, ...steps),
+      ),
+    );
+  }
+  for (const action of extra.pending_actions || []) {
+    const status = element("span", { class: "hint" });
+    const decide = (verdict) => async () => {
+      try {
+        const done = await request(`/v1/assistant/actions/${action.id}/${verdict}`, { method: "POST" });
+        status.textContent = done.output || t(`chat.${verdict}d`);
+        box.querySelectorAll("button").forEach((button) => (button.disabled = true));
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    };
+    const box = element(
+      "div",
+      { class: "action", role: "group", "aria-label": t("chat.confirm") },
+      element("p", { text: t("chat.wantsTo", { tool: action.tool }) }),
+      element("pre", { text: JSON.stringify(action.arguments, null, 2) }),
+      element("button", { type: "button", text: t("chat.approve"), onclick: decide("approve") }),
+      element("button", { type: "button", text: t("chat.reject"), onclick: decide("reject") }),
+      status,
+    );
+    reply.append(box);
+  }
+}
+
+async function attach(files) {
+  for (const file of files) {
+    const entry = { name: file.name || "pasted", id: null };
+    state.attachments.push(entry);
+    const chip = element("li", { class: "chip" });
+    if (file.type.startsWith("image/")) {
+      chip.append(element("img", { src: URL.createObjectURL(file), alt: "" }));
+    }
+    const label = element("span", { text: `${entry.name} · ${t("chat.uploadingShort")}` });
+    const drop = element("button", {
+      type: "button",
+      class: "icon",
+      text: "×",
+      "aria-label": t("chat.removeAttachment"),
+      onclick: () => {
+        state.attachments = state.attachments.filter((other) => other !== entry);
+        chip.remove();
+      },
+    });
+    chip.append(label, drop);
+    $("attachments").append(chip);
+    const form = new FormData();
+    form.append("file", file, entry.name);
+    form.append("purpose", "user_data");
+    try {
+      entry.id = (await request("/v1/files", { method: "POST", form })).id;
+      label.textContent = entry.name;
+    } catch (error) {
+      chip.remove();
+      state.attachments = state.attachments.filter((other) => other !== entry);
+      showError($("chat-error"), error);
+    }
+  }
+}
+
+async function toggleRecording() {
+  const button = $("record");
+  if (state.recording) {
+    state.recording.stop();
+    return;
+  }
+  try {
+    state.recording = await record();
+  } catch (error) {
+    showError($("chat-error"), new ApiError(0, t("chat.noMicrophone", { reason: error.message })));
+    return;
+  }
+  button.textContent = t("chat.stopRecording");
+  button.setAttribute("aria-pressed", "true");
+  const blob = await state.recording.finished;
+  state.recording = null;
+  button.textContent = t("chat.transcribing");
+  try {
+    const words = await transcribe(blob);
+    $("prompt").value = [$("prompt").value.trim(), words].filter(Boolean).join(" ");
+    $("prompt").focus();
+  } catch (error) {
+    showError($("chat-error"), error);
+  } finally {
+    button.textContent = t("chat.record");
+    button.setAttribute("aria-pressed", "false");
+  }
+}
