@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from llmos.settings import Settings
+from tests.browser import browser, open_page  # noqa: F401 (fixtures for the web UI tests)
 
 # Model files assembled from packages (1.1 GB for the chat model) are kept between test runs.
 MODELS_DIR = Path(__file__).resolve().parent.parent / ".cache" / "models"

@@ -45,14 +45,13 @@ export async function initChat() {
 }
 
 async function loadModels() {
-  const [models, defaults] = await Promise.all([request("/v1/models"), request("/api/ps")]);
+  const models = await request("/v1/models");
   const picker = $("model-picker");
   picker.replaceChildren(
     ...models.data
       .filter((model) => CHAT_KINDS.has(model.capability))
       .map((model) => element("option", { value: model.id, text: model.id })),
   );
-  void defaults;
 }
 
 async function loadConversations() {

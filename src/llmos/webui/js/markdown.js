@@ -1,10 +1,15 @@
-// A model's Markdown as safe HTML: marked renders, DOMPurify removes anything that could run or
-// load (scripts, handlers, styles, pictures from elsewhere), links open in a new tab.
+// A model's Markdown as safe HTML: marked renders it with any raw HTML escaped, DOMPurify then
+// removes anything that could still run or load (javascript: links, pictures from elsewhere);
+// links open in a new tab.
 
 import { marked } from "/ui/vendor/marked/marked.esm.js";
 import DOMPurify from "/ui/vendor/dompurify/purify.es.mjs";
 
-marked.setOptions({ gfm: true, breaks: true });
+// HTML a model writes is shown as text, never parsed: nothing in an answer can become markup.
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escape = (text) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+marked.use({ gfm: true, breaks: true, renderer: { html: ({ text }) => escape(text) } });
 
 DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
