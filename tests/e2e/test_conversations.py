@@ -132,3 +132,50 @@ def test_a_turn_that_filled_the_context_alone_is_folded_when_the_next_one_comes(
     stored = httpx.get(f"{url}/v1/conversations/{conversation_id}").json()
     assert stored["summary"]
     assert [m["summarized"] for m in stored["messages"]] == [True, True, False, False]
+
+
+def test_attached_files_are_read_into_the_stored_turn(server):
+    url, _ = server
+    note = httpx.post(
+        f"{url}/v1/files",
+        files={"file": ("note.txt", b"The meeting moved to Thursday at 3 pm.", "text/plain")},
+        data={"purpose": "user_data"},
+    ).json()
+    conversation_id = httpx.post(f"{url}/v1/conversations", json={"model": TINY}).json()["id"]
+    said = httpx.post(
+        f"{url}/v1/conversations/{conversation_id}/messages",
+        json={"content": "When is the meeting?", "attachments": [note["id"]], "max_tokens": 8},
+        timeout=120,
+    )
+    assert said.status_code == 200, said.text
+    stored = httpx.get(f"{url}/v1/conversations/{conversation_id}").json()["messages"]
+    assert stored[0]["role"] == "user"
+    assert stored[0]["content"].startswith("When is the meeting?")
+    assert "Thursday at 3 pm" in stored[0]["content"]
+
+    missing = httpx.post(
+        f"{url}/v1/conversations/{conversation_id}/messages",
+        json={"content": "And this?", "attachments": ["file-nope"]},
+    )
+    assert missing.status_code == 400 and "file-nope" in missing.json()["error"]["message"]
+    too_many = httpx.post(
+        f"{url}/v1/conversations/{conversation_id}/messages",
+        json={"content": "All of these?", "attachments": [note["id"]] * 9},
+    )
+    assert too_many.status_code == 400
+    assert len(httpx.get(f"{url}/v1/conversations/{conversation_id}").json()["messages"]) == 2
+
+
+def test_usage_counts_each_capabilitys_calls(server):
+    url, _ = server
+    httpx.post(
+        f"{url}/v1/chat/completions",
+        json={"model": TINY, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2},
+        timeout=120,
+    )
+    report = httpx.get(f"{url}/api/usage", params={"hours": 1}).json()
+    assert report["object"] == "usage" and report["since"] > 0
+    chat = next(row for row in report["capabilities"] if row["capability"] == "chat")
+    assert chat["requests"] >= 1 and chat["output_tokens"] >= 1
+    assert 0 < chat["mean_seconds"] <= chat["max_seconds"]
+    assert httpx.get(f"{url}/api/usage", params={"hours": 0}).status_code == 400

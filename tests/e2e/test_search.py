@@ -132,6 +132,36 @@ def test_an_image_query_finds_its_resized_copy_first(indexed):
     assert results[0]["type"] == "image"
 
 
+def test_indexed_files_have_previews_and_content_and_no_other_path_does(indexed):
+    url, folder, _job, _home = indexed
+
+    def get(route: str, **params) -> httpx.Response:
+        return httpx.get(f"{url}/v1/index/{route}", params=params, timeout=60)
+
+    photo = get("preview", path=str((folder / "chelsea.jpg").resolve()), side=200)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(photo.content)).size) == 200
+    frame = get("preview", path=str((folder / "talk.mp4").resolve()), at=1.5)
+    assert frame.status_code == 200
+    assert Image.open(io.BytesIO(frame.content)).size == (320, 240)
+    sound = str((folder / "meeting.wav").resolve())
+    assert get("preview", path=sound).status_code == 400
+    whole = get("content", path=sound)
+    assert whole.status_code == 200 and whole.headers["content-type"] == "audio/x-wav"
+    assert whole.content == (folder / "meeting.wav").read_bytes()
+    part = httpx.get(
+        f"{url}/v1/index/content", params={"path": sound}, headers={"Range": "bytes=0-3"}
+    )
+    assert part.status_code == 206 and part.content == b"RIFF"
+    for route in ("preview", "content"):
+        for path in ("/etc/passwd", str(folder / "docs" / ".." / "chelsea.jpg")):
+            refused = get(route, path=path)
+            assert refused.status_code == 404, (route, path, refused.text)
+            assert "not in the index" in refused.json()["error"]["message"]
+    too_big = get("preview", path=str((folder / "chelsea.jpg").resolve()), side=5000)
+    assert too_big.status_code == 400
+
+
 def test_a_rerun_touches_only_what_changed_and_forgets_what_is_gone(indexed):
     url, folder, _job, _home = indexed
     assert index(url, folder)["unchanged"] == 8

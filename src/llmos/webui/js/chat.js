@@ -156,7 +156,11 @@ async function send() {
   }
   showError($("chat-error"), null);
   const attachments = state.attachments.map((file) => file.id);
-  addMessage("user", text + state.attachments.map((file) => `\n📎 ${file.name}`).join(""));
+  const asked = addMessage("user", text);
+  if (state.attachments.length) {
+    const names = state.attachments.map((file) => file.name).join(", ");
+    asked.append(element("p", { class: "hint", text: t("chat.attached", { names }) }));
+  }
   $("prompt").value = "";
   state.attachments = [];
   $("attachments").replaceChildren();

@@ -16,7 +16,11 @@ export async function initTools() {
   on("speech-form", speech);
   on("translate-form", translate);
   on("draw-form", draw);
-  $("image-file").addEventListener("change", () => showPicture($("image-file").files[0], []));
+  $("image-file").addEventListener("change", () => {
+    $("image-text").hidden = true;
+    $("image-objects").replaceChildren();
+    showPicture($("image-file").files[0], []).catch(() => ($("image-canvas").hidden = true));
+  });
   await Promise.all([loadLanguages(), loadVoices()]);
 }
 
