@@ -1,5 +1,5 @@
 """The web UI's tests' browser: Debian's Chromium driven by Playwright (never ``playwright
-install``), one per test session; each test's page fails the test on a console error or on any
+install``), one per test module; each test's page fails the test on a console error or on any
 request that leaves 127.0.0.1, and leaves a screenshot in the test's tmp dir."""
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ class Watch:
             route.continue_()
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")  # not session: Playwright's sync API holds an event loop in the
+def browser():  # main thread while it runs, and later tests' asyncio.run() would find it there
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make setup does it)")
     from playwright.sync_api import sync_playwright

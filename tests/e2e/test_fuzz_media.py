@@ -122,8 +122,11 @@ class Route:
     reads: frozenset[str | None]  # the kinds a 200 is right for (None: anything not empty)
     form: tuple[tuple[str, str], ...] = ()
     attach: str = ""  # chat routes: "image_url" or "file"
+    cases: frozenset[str] = frozenset()  # when given, the cases a 200 is right for, by name
 
     def accepts(self, case: MediaCase) -> bool:
+        if self.cases:
+            return case.name in self.cases
         return case.kind in self.reads or (None in self.reads and bool(case.data))
 
     def send(self, url: str, case: MediaCase) -> httpx.Response:
@@ -172,6 +175,13 @@ ROUTES = (
     Route("transcriptions", "/v1/audio/transcriptions", frozenset({AUDIO})),
     Route("translations", "/v1/audio/translations", frozenset({AUDIO})),
     Route("subtitles", "/v1/video/subtitles", frozenset({AUDIO})),
+    Route(
+        "subtitled",
+        "/v1/video/subtitled",
+        frozenset(),
+        (("subtitles", "1\n00:00:00,000 --> 00:00:01,000\nHello\n"),),
+        cases=frozenset({"mp4", "mp4-without-sound", "mp4-named-pdf"}),  # those with a picture
+    ),
     Route("files", "/v1/files", frozenset({None}), (("purpose", "user_data"),)),
     Route("chat-image_url", "/v1/chat/completions", IMAGES, attach="image_url"),
     Route("chat-file", "/v1/chat/completions", frozenset({IMAGE, PDF, TEXT}), attach="file"),

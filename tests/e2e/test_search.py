@@ -147,8 +147,14 @@ def test_indexed_files_have_previews_and_content_and_no_other_path_does(indexed)
     sound = str((folder / "meeting.wav").resolve())
     assert get("preview", path=sound).status_code == 400
     whole = get("content", path=sound)
-    assert whole.status_code == 200 and whole.headers["content-type"] == "audio/x-wav"
+    assert whole.status_code == 200
+    assert whole.headers["content-type"] in ("audio/x-wav", "audio/wav")
+    assert whole.headers["content-security-policy"].startswith("sandbox")
     assert whole.content == (folder / "meeting.wav").read_bytes()
+    notes = get("content", path=str((folder / "docs" / "notes.md").resolve()))
+    assert notes.headers["content-type"] == "text/plain; charset=utf-8"
+    assert notes.headers["x-content-type-options"] == "nosniff"
+    assert notes.text == NOTES
     part = httpx.get(
         f"{url}/v1/index/content", params={"path": sound}, headers={"Range": "bytes=0-3"}
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_transcription import speak
+from tests.media_corpus import encoded, pattern
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -110,3 +112,38 @@ def test_the_cli_writes_vtt_and_burns_the_subtitles_into_a_copy(llmos_server, vi
     with av.open(str(burned)) as container, av.open(str(video)) as original:
         assert container.streams.video and container.streams.audio
         assert abs(container.duration - original.duration) < 0.5 * av.time_base
+
+
+def png() -> bytes:
+    return encoded(pattern(64, 48), "png")
+
+
+def test_the_api_draws_subtitles_into_a_copy_of_the_video(llmos_server, video):
+    srt = "1\n00:00:00,000 --> 00:00:02,000\nQuarterly review\n"
+    with video.open("rb") as file:
+        response = httpx.post(
+            f"{llmos_server}/v1/video/subtitled",
+            files={"file": ("talk.mp4", file, "video/mp4")},
+            data={"subtitles": srt},
+            timeout=300,
+        )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "video/mp4"
+    assert 'filename="talk.subtitled.mp4"' in response.headers["content-disposition"]
+    with av.open(io.BytesIO(response.content)) as copy, av.open(str(video)) as original:
+        assert copy.streams.video and copy.streams.audio
+        assert abs(copy.duration - original.duration) < 0.5 * av.time_base
+
+    def refused(data: bytes, name: str, subtitles: str = srt) -> str:
+        answer = httpx.post(
+            f"{llmos_server}/v1/video/subtitled",
+            files={"file": (name, data)},
+            data={"subtitles": subtitles},
+            timeout=60,
+        )
+        assert answer.status_code == 400, answer.text
+        return answer.json()["error"]["message"]
+
+    assert "still picture" in refused(png(), "photo.png")
+    assert "no video stream" in refused(speak("Hello there."), "hello.wav")
+    assert "empty" in refused(video.read_bytes(), "talk.mp4", subtitles=" \n")

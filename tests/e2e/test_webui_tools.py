@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -39,6 +41,15 @@ def video(tmp_path_factory) -> Path:
     return folder / "talk.mp4"
 
 
+def frame_at(path: Path, seconds: float) -> np.ndarray:
+    """The RGB picture of the video at about ``seconds``."""
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            if frame.time is not None and frame.time >= seconds:
+                return frame.to_ndarray(format="rgb24")
+    raise AssertionError(f"{path} is shorter than {seconds} s")
+
+
 def tools(open_page, url: str, **options):
     page = open_page(f"{url}/#tools", **options)
     expect(page.locator("#translate-target option")).not_to_have_count(0)
@@ -62,6 +73,20 @@ def test_a_video_gets_vtt_subtitles_to_download_with_the_spoken_words(
     text = saved.read_text(encoding="utf-8")
     assert text.startswith("WEBVTT")
     assert "quarterly review" in text.lower() and "region" in text.lower(), text
+
+    page.click("#subtitle-burn")
+    copy = page.locator("#subtitle-video")
+    expect(copy).to_be_visible(timeout=TIMEOUT_MS)
+    with page.expect_download() as download:
+        copy.click()
+    assert download.value.suggested_filename == "talk.subtitled.mp4"
+    subtitled = tmp_path / "talk.subtitled.mp4"
+    download.value.save_as(subtitled)
+    plain, drawn = frame_at(video, 1.0), frame_at(subtitled, 1.0)
+    assert plain.shape == drawn.shape == (240, 320, 3)
+    lower = slice(160, 240)  # where libass puts the cue: white letters over the navy picture
+    assert (drawn[lower] > 200).all(axis=2).sum() > 100
+    assert (plain[lower] > 200).all(axis=2).sum() == 0
 
 
 def test_a_picture_is_captioned_and_its_objects_are_boxed(server, open_page):

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +14,9 @@ from rich.markup import escape
 from rich.progress import Progress, TextColumn
 
 from llmos.atomic import atomic_target
+from llmos.backends.ffmpeg import burn_subtitles
 from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, or_exit
+from llmos.errors import LlmosError
 from llmos.sdk import ApiError
 from llmos.sdk.client import SPEECH_FORMATS, SUFFIX_FORMATS
 
@@ -187,27 +186,13 @@ def subtitle(
 def _burn(video: Path, subtitles: Path, out: Path) -> None:
     """Draw the subtitles into a copy of the video; refuse, writing nothing, when no installed
     font has some of their characters (libass would draw empty boxes)."""
-    with tempfile.TemporaryDirectory() as folder, atomic_target(out, suffix=".mp4") as partial:
-        # a plain path: ffmpeg's filter syntax treats : , ' [ ] in file names specially
-        plain = Path(folder) / f"subtitles{subtitles.suffix}"
-        shutil.copyfile(subtitles, plain)
-        command = ["ffmpeg", "-nostdin", "-y", "-loglevel", "info", "-i", str(video)]
-        command += ["-vf", f"subtitles={plain}", "-c:a", "aac", str(partial)]
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
-        if done.returncode != 0:
-            errors.print(f"[red]error:[/] ffmpeg failed: {escape(done.stderr.strip()[-2000:])}")
-            raise typer.Exit(1)
-        missing = sorted(set(MISSING_GLYPH.findall(done.stderr)))
-        if missing:
-            glyphs = ", ".join(f"U+{code.upper().removeprefix('0X')}" for code in missing[:5])
-            errors.print(
-                f"[red]error:[/] no installed font can draw some of the subtitles' characters "
-                f"({glyphs}); for Chinese, Japanese and Korean: apt-get install fonts-noto-cjk"
-            )
-            raise typer.Exit(1)
-
-
-MISSING_GLYPH = re.compile(r"failed to find any fallback with glyph (0x[0-9A-Fa-f]+)")
+    try:
+        with atomic_target(out, suffix=".mp4") as partial:
+            text = subtitles.read_text(encoding="utf-8")
+            burn_subtitles(video, text, subtitles.suffix[1:], partial, threads=os.cpu_count() or 2)
+    except LlmosError as error:
+        errors.print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -52,10 +52,30 @@ async def index_preview(
 async def index_content(path: IndexedPath, service: IndexService = Depends(get_index)) -> Response:
     """The indexed file as it is on disk (HTTP ranges work, so a player can seek)."""
     await _indexed(service, path)
-    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    media_type, disposition = _served_as(path)
+    sandbox = {} if media_type == "application/pdf" else SANDBOX  # Chromium's viewer needs it
     return FileResponse(
-        path, media_type=media_type, filename=Path(path).name, content_disposition_type="inline"
+        path,
+        media_type=media_type,
+        filename=Path(path).name,
+        content_disposition_type=disposition,
+        headers={"X-Content-Type-Options": "nosniff", **sandbox},
     )
+
+
+ACTIVE = {"image/svg+xml", "application/xhtml+xml", "application/xml"}  # and every text/*
+SANDBOX = {"Content-Security-Policy": "sandbox; default-src 'none'; media-src 'self'"}
+
+
+def _served_as(path: str) -> tuple[str, str]:
+    """The media type and disposition an indexed file is served with: a web page or an SVG of
+    the user's is shown as text, never run on llmos's origin; what no browser shows, downloaded."""
+    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if media_type in ACTIVE or media_type.startswith("text/"):
+        return "text/plain; charset=utf-8", "inline"
+    if media_type.split("/")[0] in ("image", "audio", "video") or media_type == "application/pdf":
+        return media_type, "inline"
+    return "application/octet-stream", "attachment"
 
 
 async def _indexed(service: IndexService, path: str) -> str:

@@ -1,16 +1,24 @@
-"""Subtitles for a video (or any audio): ``POST /v1/video/subtitles``."""
+"""Subtitles for a video (or any audio): ``POST /v1/video/subtitles``; and a copy of a video
+with subtitles drawn in: ``POST /v1/video/subtitled``."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import tempfile
 from dataclasses import replace
-from typing import Annotated
+from functools import partial
+from pathlib import Path
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 
 from llmos.api.deps import get_kernel
 from llmos.api.routes.audio import transcription_response
 from llmos.api.routes.translate import get_translator
+from llmos.backends.ffmpeg import MAX_SUBTITLE_CHARS, burn_subtitles, video_shape
 from llmos.capabilities.transcribe import TranscribeOptions, Transcription, transcribe
 from llmos.errors import InvalidRequest
 from llmos.fusion.translate import Translator
@@ -59,6 +67,49 @@ async def create_subtitles(
     return await transcription_response(
         request, kernel, file, model, options, response_format, then=then
     )
+
+
+@router.post("/v1/video/subtitled", response_class=FileResponse)
+async def subtitled_video(
+    file: Annotated[
+        UploadFile, File(description="A video FFmpeg reads, at most 15 minutes and 1920x1080.")
+    ],
+    subtitles: Annotated[
+        str,
+        Form(
+            max_length=MAX_SUBTITLE_CHARS,
+            description="SRT or WebVTT text, e.g. what POST /v1/video/subtitles answered.",
+        ),
+    ],
+    kernel: Kernel = Depends(get_kernel),
+) -> FileResponse:
+    """An MP4 copy of the video with the subtitles drawn into its picture (libass; Noto CJK for
+    Chinese, Japanese and Korean), for players and sites that show no subtitle files."""
+    kind = "vtt" if subtitles.lstrip("\ufeff \r\n").startswith("WEBVTT") else "srt"
+    name = repr(file.filename or "the video")
+    folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="llmos-subtitled-"))
+    try:
+        source, out = folder / "video", folder / "subtitled.mp4"
+        await asyncio.to_thread(_save, file.file, source)
+        await kernel.compute(video_shape, source, name)
+        threads = kernel.settings.cpu_threads
+        burn = partial(burn_subtitles, source, subtitles, kind, out, threads=threads)
+        await kernel.compute(burn, threads=threads)
+    except BaseException:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+        raise
+    return FileResponse(
+        out,
+        media_type="video/mp4",
+        filename=f"{Path(file.filename or 'video').stem}.subtitled.mp4",
+        background=BackgroundTask(shutil.rmtree, folder, True),
+    )
+
+
+def _save(upload: BinaryIO, path: Path) -> None:
+    upload.seek(0)
+    with path.open("wb") as saved:
+        shutil.copyfileobj(upload, saved)
 
 
 def _known(translator: Translator, language: str) -> bool:

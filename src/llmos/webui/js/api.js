@@ -90,6 +90,12 @@ export async function objectUrl(path) {
   return URL.createObjectURL(await response.blob());
 }
 
+// A URL for a file the browser fetches itself (a player seeking by byte ranges, a new tab):
+// the path when no key is kept; with a key, which must not go into a URL, the whole file.
+export async function fileUrl(path) {
+  return localStorage.getItem(KEY) ? objectUrl(path) : path;
+}
+
 export function query(path, params) {
   return `${path}?${new URLSearchParams(params)}`;
 }

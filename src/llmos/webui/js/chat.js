@@ -11,8 +11,16 @@ import { element, showError } from "./ui.js";
 const CHAT_KINDS = new Set(["chat", "assistant", "app"]);
 const $ = (id) => document.getElementById(id);
 const state = { conversation: null, controller: null, attachments: [], recording: null };
+let bound = false;
 
+// Listens once; loads again each time it is called (after a failure, when shown next).
 export async function initChat() {
+  if (!bound) bind();
+  bound = true;
+  await Promise.all([loadModels(), loadConversations()]);
+}
+
+function bind() {
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     send();
@@ -41,7 +49,6 @@ export async function initChat() {
   $("new-chat").addEventListener("click", () => open(null));
   $("model-picker").addEventListener("change", () => state.conversation?.messages && open(null));
   $("record").addEventListener("click", toggleRecording);
-  await Promise.all([loadModels(), loadConversations()]);
 }
 
 async function loadModels() {
@@ -81,6 +88,7 @@ async function loadConversations() {
 }
 
 async function open(id) {
+  state.controller?.abort(); // an answer still streaming belongs to the conversation left
   showError($("chat-error"), null);
   $("messages").replaceChildren();
   state.conversation = null;
@@ -129,20 +137,16 @@ function addMessage(role, text) {
 function readAloudButton(textOf) {
   let stop = null;
   const button = element("button", { type: "button", class: "small", text: t("chat.readAloud") });
-  button.addEventListener("click", async () => {
+  button.addEventListener("click", () => {
     if (stop) return stop();
     button.textContent = t("chat.stopReading");
-    const ended = () => {
-      stop = null;
-      button.textContent = t("chat.readAloud");
-    };
-    stop = ended;
-    try {
-      stop = await speak(textOf(), { onEnd: ended });
-    } catch (error) {
-      ended();
-      showError($("chat-error"), error);
-    }
+    stop = speak(textOf(), {
+      onEnd: (error) => {
+        stop = null;
+        button.textContent = t("chat.readAloud");
+        if (error) showError($("chat-error"), error);
+      },
+    });
   });
   return button;
 }
@@ -155,7 +159,8 @@ async function send() {
     return;
   }
   showError($("chat-error"), null);
-  const attachments = state.attachments.map((file) => file.id);
+  const attached = state.attachments;
+  const attachments = attached.map((file) => file.id);
   const asked = addMessage("user", text);
   if (state.attachments.length) {
     const names = state.attachments.map((file) => file.name).join(", ");
@@ -167,7 +172,9 @@ async function send() {
   const reply = addMessage("assistant", "");
   reply.classList.add("streaming");
   const content = reply.querySelector(".content");
-  state.controller = new AbortController();
+  const controller = new AbortController();
+  state.controller = controller;
+  const signal = controller.signal;
   $("send").hidden = true;
   $("stop").hidden = false;
   let answer = "";
@@ -177,30 +184,38 @@ async function send() {
       state.conversation = await request("/v1/conversations", {
         method: "POST",
         json: { title: text.slice(0, 80), model: model || null },
+        signal,
       });
       state.conversation.messages = [];
     }
-    const response = await request(`/v1/conversations/${state.conversation.id}/messages`, {
+    const conversation = state.conversation;
+    const response = await request(`/v1/conversations/${conversation.id}/messages`, {
       method: "POST",
       json: { content: text, attachments, stream: true },
-      signal: state.controller.signal,
+      signal,
     });
     for await (const chunk of events(response)) {
       answer += chunk.choices?.[0]?.delta?.content || "";
       renderMarkdown(content, answer);
       if (chunk.llmos) showAssistantWork(reply, chunk.llmos);
     }
-    state.conversation.messages.push({ role: "user" }, { role: "assistant" });
+    conversation.messages.push({ role: "user" }, { role: "assistant" });
   } catch (error) {
     if (error.name === "AbortError") {
       reply.append(element("p", { class: "hint", text: t("chat.stopped") }));
     } else {
       showError($("chat-error"), error);
-      if (!answer) reply.remove();
+      if (!answer) {
+        reply.remove();
+        asked.remove();
+        $("prompt").value = text; // to send again, nothing retyped
+        state.attachments = attached;
+        $("attachments").replaceChildren(...attached.map((file) => file.chip));
+      }
     }
   } finally {
     reply.classList.remove("streaming");
-    state.controller = null;
+    if (state.controller === controller) state.controller = null;
     $("send").hidden = false;
     $("stop").hidden = true;
     $("prompt").focus();
@@ -228,7 +243,7 @@ function showAssistantWork(reply, extra) {
     const decide = (verdict) => async () => {
       try {
         const done = await request(`/v1/assistant/actions/${action.id}/${verdict}`, { method: "POST" });
-        status.textContent = done.output || t(`chat.${verdict}d`);
+        status.textContent = done.output || t(verdict === "approve" ? "chat.approved" : "chat.rejected");
         box.querySelectorAll("button").forEach((button) => (button.disabled = true));
       } catch (error) {
         status.textContent = error.message;
@@ -249,9 +264,9 @@ function showAssistantWork(reply, extra) {
 
 async function attach(files) {
   for (const file of files) {
-    const entry = { name: file.name || "pasted", id: null };
-    state.attachments.push(entry);
     const chip = element("li", { class: "chip" });
+    const entry = { name: file.name || "pasted", id: null, chip };
+    state.attachments.push(entry);
     if (file.type.startsWith("image/")) {
       chip.append(element("img", { src: URL.createObjectURL(file), alt: "" }));
     }

@@ -34,8 +34,10 @@ function askForKey(why) {
   return asking;
 }
 
+const current = () => (location.hash.slice(1) in PAGES ? location.hash.slice(1) : "chat");
+
 async function route() {
-  const name = location.hash.slice(1) in PAGES ? location.hash.slice(1) : "chat";
+  const name = current();
   for (const page of Object.keys(PAGES)) $(page).hidden = page !== name;
   for (const link of document.querySelectorAll("nav a")) {
     if (link.dataset.page === name) link.setAttribute("aria-current", "page");
@@ -47,7 +49,7 @@ async function route() {
   try {
     await started.get(name);
     showError($("page-error"), null);
-    if (name === "models") watchModels(true);
+    if (name === "models" && current() === "models") watchModels(true); // still shown
   } catch (error) {
     started.delete(name); // try again when the page is shown next
     showError($("page-error"), error);

@@ -35,6 +35,7 @@ export async function refresh() {
     showUsage(usage.capabilities);
   } catch (error) {
     showError($("models-error"), error);
+    if (error.status === 401) watchModels(false); // no key given: do not ask every 3 s
   }
 }
 

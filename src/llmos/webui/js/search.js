@@ -2,7 +2,7 @@
 // and video moments as a grid of thumbnails, documents and audio as a list with why each
 // matched; and "index a folder" with a live progress bar.
 
-import { objectUrl, query, request } from "./api.js";
+import { fileUrl, objectUrl, query, request } from "./api.js";
 import { t } from "./i18n.js";
 import { element, showError } from "./ui.js";
 
@@ -10,8 +10,17 @@ const $ = (id) => document.getElementById(id);
 const POLL_MS = 500;
 const RESULTS = 24;
 let picture = null; // a data URI, when searching by image
+let searched = 0; // the newest search: an older one's results arrive too late to be shown
+let bound = false;
+let previews = []; // object URLs of the thumbnails shown, freed when the next results come
 
 export async function initSearch() {
+  if (!bound) bind();
+  bound = true;
+  await showRoots();
+}
+
+function bind() {
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     picture = null;
@@ -35,7 +44,6 @@ export async function initSearch() {
     event.preventDefault();
     indexFolder($("index-path").value.trim());
   });
-  await showRoots();
 }
 
 async function showRoots() {
@@ -70,10 +78,12 @@ async function search() {
   const body = { limit: RESULTS };
   if (words) body.query = words;
   if (picture) body.image = picture;
+  const mine = ++searched;
   try {
     const found = await request("/v1/search", { method: "POST", json: body });
-    show(found);
+    if (mine === searched) show(found);
   } catch (error) {
+    if (mine !== searched) return;
     $("search-summary").textContent = "";
     showError($("search-error"), error);
   }
@@ -85,6 +95,8 @@ function show(found) {
   $("search-summary").textContent = found.results.length
     ? t("search.found", { count: found.results.length })
     : t("search.none");
+  previews.forEach((url) => URL.revokeObjectURL(url));
+  previews = [];
   $("search-grid").replaceChildren(...visual.map(tile));
   $("search-list").replaceChildren(...other.map(row));
 }
@@ -94,11 +106,14 @@ function name(path) {
 }
 
 function tile(hit) {
-  const image = element("img", { alt: hit.why.text, loading: "lazy" });
+  const image = element("img", { alt: hit.why.text });
   const params = { path: hit.path };
   if (hit.type === "video" && hit.why.start != null) params.at = hit.why.start;
   objectUrl(query("/v1/index/preview", params))
-    .then((url) => (image.src = url))
+    .then((url) => {
+      previews.push(url);
+      image.src = url;
+    })
     .catch(() => image.replaceWith(element("span", { class: "missing", text: "∅" })));
   const when = hit.type === "video" && hit.why.start != null ? ` · ${clock(hit.why.start)}` : "";
   return element(
@@ -131,9 +146,13 @@ function row(hit) {
     const player = element("audio", { controls: true, preload: "none" });
     const load = async () => {
       player.removeEventListener("play", load);
-      player.src = await objectUrl(query("/v1/index/content", { path: hit.path }));
-      player.currentTime = hit.why.start || 0;
-      player.play();
+      try {
+        if (!player.src) player.src = await fileUrl(query("/v1/index/content", { path: hit.path }));
+        player.currentTime = hit.why.start || 0;
+        await player.play();
+      } catch (error) {
+        showError($("search-error"), error);
+      }
     };
     player.addEventListener("play", load);
     item.append(
@@ -153,7 +172,7 @@ function row(hit) {
 
 async function openContent(hit) {
   try {
-    const url = await objectUrl(query("/v1/index/content", { path: hit.path }));
+    const url = await fileUrl(query("/v1/index/content", { path: hit.path }));
     window.open(hit.type === "doc" && hit.why.page ? `${url}#page=${hit.why.page}` : url, "_blank", "noopener");
   } catch (error) {
     showError($("search-error"), error);

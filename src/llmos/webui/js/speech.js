@@ -5,51 +5,57 @@ import { request } from "./api.js";
 
 const SAMPLE_RATE = 22050; // every llmos voice's (GET /v1/audio/voices)
 
-// Plays ``text``; returns a function that stops it. Resolves once the last piece is queued.
-export async function speak(text, { voice = "joe", onEnd = () => {} } = {}) {
+// Starts playing ``text`` and returns at once a function that stops it; ``onEnd`` is called
+// once, when the speech ends, fails (with the error) or is stopped.
+export function speak(text, { voice = "joe", onEnd = () => {} } = {}) {
   const controller = new AbortController();
   const context = new AudioContext({ sampleRate: SAMPLE_RATE });
-  const stop = () => {
+  let ended = false;
+  const stop = (error) => {
+    if (ended) return;
+    ended = true;
     controller.abort();
     if (context.state !== "closed") context.close();
-    onEnd();
+    onEnd(error instanceof Error ? error : null);
   };
+  play(text, voice, context, controller.signal).then(
+    (last) => (last ? (last.onended = () => stop()) : stop()),
+    (error) => stop(error.name === "AbortError" ? null : error),
+  );
+  return () => stop();
+}
+
+// Queues each piece of the streamed speech as it arrives; the last source queued.
+async function play(text, voice, context, signal) {
   const response = await request("/v1/audio/speech", {
     method: "POST",
     json: { input: text.slice(0, 4096), voice, response_format: "pcm" },
-    signal: controller.signal,
+    signal,
   });
   const reader = response.body.getReader();
   let startAt = context.currentTime + 0.1;
   let carry = new Uint8Array(0);
   let last = null;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const bytes = new Uint8Array(carry.length + value.length);
-      bytes.set(carry);
-      bytes.set(value, carry.length);
-      const even = bytes.length - (bytes.length % 2);
-      carry = bytes.slice(even);
-      if (!even) continue;
-      const samples = new Int16Array(bytes.slice(0, even).buffer);
-      const buffer = context.createBuffer(1, samples.length, SAMPLE_RATE);
-      const channel = buffer.getChannelData(0);
-      for (let i = 0; i < samples.length; i++) channel[i] = samples[i] / 32768;
-      last = context.createBufferSource();
-      last.buffer = buffer;
-      last.connect(context.destination);
-      startAt = Math.max(startAt, context.currentTime);
-      last.start(startAt);
-      startAt += buffer.duration;
-    }
-  } catch (error) {
-    if (error.name !== "AbortError") throw error;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return last;
+    const bytes = new Uint8Array(carry.length + value.length);
+    bytes.set(carry);
+    bytes.set(value, carry.length);
+    const even = bytes.length - (bytes.length % 2);
+    carry = bytes.slice(even);
+    if (!even) continue;
+    const samples = new Int16Array(bytes.slice(0, even).buffer);
+    const buffer = context.createBuffer(1, samples.length, SAMPLE_RATE);
+    const channel = buffer.getChannelData(0);
+    for (let i = 0; i < samples.length; i++) channel[i] = samples[i] / 32768;
+    last = context.createBufferSource();
+    last.buffer = buffer;
+    last.connect(context.destination);
+    startAt = Math.max(startAt, context.currentTime);
+    last.start(startAt);
+    startAt += buffer.duration;
   }
-  if (last) last.onended = stop;
-  else stop();
-  return stop;
 }
 
 // Records the microphone until ``stop()``; resolves to the recording as a Blob.

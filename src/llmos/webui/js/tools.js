@@ -9,9 +9,20 @@ import { busy, element } from "./ui.js";
 const $ = (id) => document.getElementById(id);
 const IMAGE_ACTIONS = { caption: "/v1/images/captions", ocr: "/v1/images/ocr", detect: "/v1/images/detections" };
 const urls = new Map(); // element id -> the object URL it shows, freed when replaced
+let bound = false;
 
 export async function initTools() {
+  if (!bound) bind();
+  bound = true;
+  await Promise.all([loadLanguages(), loadVoices()]);
+}
+
+function bind() {
   on("subtitle-form", subtitles);
+  $("subtitle-burn").addEventListener("click", () => busy($("subtitle-form"), burn));
+  $("subtitle-file").addEventListener("change", () => {
+    for (const id of ["subtitle-text", "subtitle-download", "subtitle-burn", "subtitle-video"]) $(id).hidden = true;
+  });
   on("image-form", picture);
   on("speech-form", speech);
   on("translate-form", translate);
@@ -21,7 +32,6 @@ export async function initTools() {
     $("image-objects").replaceChildren();
     showPicture($("image-file").files[0], []).catch(() => ($("image-canvas").hidden = true));
   });
-  await Promise.all([loadLanguages(), loadVoices()]);
 }
 
 function on(id, work) {
@@ -71,7 +81,26 @@ async function subtitles() {
   $("subtitle-text").hidden = false;
   const link = $("subtitle-download");
   link.href = show("subtitle-download", URL.createObjectURL(new Blob([text], { type: `text/${format}` })));
-  link.download = `${file.name.replace(/\.[^.]+$/, "")}.${format}`;
+  link.download = `${stem(file.name)}.${format}`;
+  link.hidden = false;
+  $("subtitle-burn").hidden = !file.type.startsWith("video/");
+  $("subtitle-video").hidden = true;
+}
+
+function stem(name) {
+  return name.replace(/\.[^.]+$/, "");
+}
+
+// A copy of the video with the subtitles shown above drawn into its picture.
+async function burn() {
+  const file = $("subtitle-file").files[0];
+  const form = new FormData();
+  form.append("file", file);
+  form.append("subtitles", $("subtitle-text").textContent);
+  const response = await request("/v1/video/subtitled", { method: "POST", form });
+  const link = $("subtitle-video");
+  link.href = show("subtitle-video", URL.createObjectURL(await response.blob()));
+  link.download = `${stem(file.name)}.subtitled.mp4`;
   link.hidden = false;
 }
 
