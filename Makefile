@@ -32,13 +32,13 @@ $(STAMP): pyproject.toml Makefile
 	touch $@
 
 # the image composer's icons and flags, from the npm registry, once
-$(ICONS)/fluent-emoji-flat/icons.json: scripts/fetch_icons.sh
+$(ICONS)/fluent-emoji-flat/icons.json: scripts/fetch_icons.sh scripts/npm_unpack.sh
 	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq npm >/dev/null)
 	scripts/fetch_icons.sh $(ICONS)
 
 # the web UI's Markdown renderer and HTML sanitiser, from the npm registry, once
-$(WEBUI_VENDOR)/marked/marked.esm.js: scripts/fetch_webui_vendor.sh
+$(WEBUI_VENDOR)/marked/marked.esm.js: scripts/fetch_webui_vendor.sh scripts/npm_unpack.sh
 	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq npm >/dev/null)
 	scripts/fetch_webui_vendor.sh $(WEBUI_VENDOR)

@@ -6,12 +6,8 @@ set -euo pipefail
 target="${1:?usage: fetch_icons.sh TARGET_DIR}"
 packages=(@iconify-json/fluent-emoji-flat@1.2.6 emojibase-data@17.0.0 flag-icons@7.5.0)
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "${packages[@]}" >/dev/null)
-for archive in "$work"/*.tgz; do
-    mkdir -p "${archive%.tgz}" && tar xzf "$archive" -C "${archive%.tgz}"
-done
+source "$(dirname "$0")/npm_unpack.sh"
+npm_unpack "${packages[@]}"
 fluent="$work/iconify-json-fluent-emoji-flat-1.2.6/package"
 emojibase="$work/emojibase-data-17.0.0/package"
 flags="$work/flag-icons-7.5.0/package"

@@ -6,12 +6,8 @@ set -euo pipefail
 target="${1:?usage: fetch_webui_vendor.sh TARGET_DIR}"
 packages=(marked@18.2.1 dompurify@3.4.18)
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "${packages[@]}" >/dev/null)
-for archive in "$work"/*.tgz; do
-    mkdir -p "${archive%.tgz}" && tar xzf "$archive" -C "${archive%.tgz}"
-done
+source "$(dirname "$0")/npm_unpack.sh"
+npm_unpack "${packages[@]}"
 marked="$work/marked-18.2.1/package"
 purify="$work/dompurify-3.4.18/package"
 

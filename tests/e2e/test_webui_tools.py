@@ -50,6 +50,16 @@ def frame_at(path: Path, seconds: float) -> np.ndarray:
     raise AssertionError(f"{path} is shorter than {seconds} s")
 
 
+def download(page, link, folder: Path, name: str) -> Path:
+    """Click a download link, check the file name it offers and keep the file in `folder`."""
+    with page.expect_download() as started:
+        link.click()
+    assert started.value.suggested_filename == name
+    saved = folder / name
+    started.value.save_as(saved)
+    return saved
+
+
 def tools(open_page, url: str, **options):
     page = open_page(f"{url}/#tools", **options)
     expect(page.locator("#translate-target option")).not_to_have_count(0)
@@ -65,23 +75,14 @@ def test_a_video_gets_vtt_subtitles_to_download_with_the_spoken_words(
     page.click("#subtitle-form button[type=submit]")
     link = page.locator("#subtitle-download")
     expect(link).to_be_visible(timeout=TIMEOUT_MS)
-    with page.expect_download() as download:
-        link.click()
-    assert download.value.suggested_filename == "talk.vtt"
-    saved = tmp_path / "talk.vtt"
-    download.value.save_as(saved)
-    text = saved.read_text(encoding="utf-8")
+    text = download(page, link, tmp_path, "talk.vtt").read_text(encoding="utf-8")
     assert text.startswith("WEBVTT")
     assert "quarterly review" in text.lower() and "region" in text.lower(), text
 
     page.click("#subtitle-burn")
     copy = page.locator("#subtitle-video")
     expect(copy).to_be_visible(timeout=TIMEOUT_MS)
-    with page.expect_download() as download:
-        copy.click()
-    assert download.value.suggested_filename == "talk.subtitled.mp4"
-    subtitled = tmp_path / "talk.subtitled.mp4"
-    download.value.save_as(subtitled)
+    subtitled = download(page, copy, tmp_path, "talk.subtitled.mp4")
     plain, drawn = frame_at(video, 1.0), frame_at(subtitled, 1.0)
     assert plain.shape == drawn.shape == (240, 320, 3)
     lower = slice(160, 240)  # where libass puts the cue: white letters over the navy picture
