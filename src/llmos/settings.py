@@ -85,11 +85,18 @@ class Settings(BaseSettings):
         "rules first; the model's plan only when the words ask for a tool the rules could "
         "not fill in, and for apps' own tools).",
     )
+    vision_model: str | None = Field(
+        None,
+        description="The chat model that captions pictures and answers questions about them "
+        "when a request names none (default: the default chat model wording the image experts' "
+        "facts). A model you created with a vision projector (--mmproj) looks at the picture "
+        "itself.",
+    )
     vision_model_facts: bool = Field(
         True,
         description="When a chat model you created has a vision projector (--mmproj), each "
-        "picture goes to it, followed by llmos's image experts' facts as evidence; false sends "
-        "the picture alone.",
+        "picture goes to it (in chat, captions and questions), followed by llmos's image "
+        "experts' facts as evidence; false sends the picture alone.",
     )
     chat_slots: int = Field(
         4,

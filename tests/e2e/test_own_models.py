@@ -1,7 +1,7 @@
 """Your own GGUF files as chat models, against a real ``llmos serve``: ``llmos create`` with a
 copy of the bundled SmolLM2 file, chat with it (OpenAI and Ollama clients), ``show``, ``rm``;
 files that are not GGUF language models refused at create; a vision projector checked; the
-models kept across a restart."""
+models kept across a restart (and named as the vision model)."""
 
 from __future__ import annotations
 
@@ -159,7 +159,7 @@ def test_models_you_create_are_kept_across_a_restart(served, smol, tmp_path):
     toml.write_text('from = "kept.gguf"\nsystem = "Be brief."\ncontext_length = 512\n')
     made = llmos(served, "create", "kept", "-f", str(toml))
     assert made.returncode == 0, made.stderr
-    with llmos_serve(served[1]) as (again, _process):
+    with llmos_serve(served[1], env={"LLMOS_VISION_MODEL": "kept"}) as (again, _process):
         listed = OpenAI(base_url=f"{again}/v1", api_key="none").models.retrieve("kept")
         assert listed.owned_by == "you"
         assert listed.model_extra["custom"]["gguf"] == str(tmp_path / "kept.gguf")
@@ -167,3 +167,15 @@ def test_models_you_create_are_kept_across_a_restart(served, smol, tmp_path):
     bad.write_text('from = "kept.gguf"\nctx = 512\n')
     refused = llmos(served, "create", "bad", "-f", str(bad))
     assert refused.returncode == 2 and "ctx" in refused.stderr
+
+
+def test_a_vision_model_setting_that_names_no_model_stops_the_server_with_a_message(served):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMOS_")}
+    env |= {"LLMOS_HOME": str(served[1]), "LLMOS_VISION_MODEL": "nobody"}
+    stopped = subprocess.run(
+        [sys.executable, "-m", "llmos", "serve"], env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert stopped.returncode == 1, stopped.stderr
+    assert "LLMOS_VISION_MODEL" in stopped.stderr and "'nobody'" in stopped.stderr
+    assert "Traceback" not in stopped.stderr

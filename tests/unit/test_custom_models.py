@@ -152,5 +152,14 @@ def test_pictures_for_a_projector_are_formats_llama_cpp_reads():
     assert url.startswith("data:image/png;base64,")
     png = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
     assert png.format == "PNG" and png.size == (8, 8)
+    cmyk = io.BytesIO()  # a JPEG stb_image cannot read
+    Image.new("CMYK", (8, 8), (0, 255, 255, 0)).save(cmyk, "JPEG")
+    assert as_data_uri(cmyk.getvalue()).startswith("data:image/png;base64,")
+    rgb = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(rgb, "JPEG")
+    assert (
+        as_data_uri(rgb.getvalue())
+        == "data:image/jpeg;base64," + base64.b64encode(rgb.getvalue()).decode()
+    )
     with pytest.raises(InvalidRequest, match="not an image"):
         as_data_uri(b"these are not pixels")

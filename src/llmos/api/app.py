@@ -42,6 +42,7 @@ from llmos.assistant.builtin import Services, builtin_tools
 from llmos.assistant.knowledge import Knowledge
 from llmos.assistant.loop import Assistant
 from llmos.assistant.tools import ToolBox
+from llmos.errors import InvalidRequest, LlmosError
 from llmos.fusion.aligned import Aligned
 from llmos.fusion.imagegen import Composer
 from llmos.fusion.index.conse import ClassVectors
@@ -56,6 +57,22 @@ from llmos.storage.pictures import PictureStore
 from llmos.storage.profile import ProfileStore
 from llmos.storage.responses import ResponseStore
 from llmos.storage.traces import TraceStore
+
+
+def _vision(kernel: Kernel, settings: Settings) -> Vision:
+    """The vision service; a ``vision_model`` setting that names no chat model stops the start."""
+    if settings.vision_model is not None:
+        try:
+            kernel.registry.resolve("chat", settings.vision_model)
+        except LlmosError as error:
+            raise InvalidRequest(
+                f"LLMOS_VISION_MODEL (vision_model) names {settings.vision_model!r}: {error} "
+                "See `llmos models`; a model with a vision projector is made by `llmos create "
+                "NAME --from MODEL.gguf --mmproj PROJECTOR.gguf`."
+            ) from None
+    return Vision(
+        kernel, vision_model=settings.vision_model, with_facts=settings.vision_model_facts
+    )
 
 
 def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None) -> FastAPI:
@@ -90,7 +107,7 @@ def create_app(settings: Settings | None = None, *, kernel: Kernel | None = None
     app.state.kernel = kernel
     app.state.conversations = ConversationStore(kernel.database)
     app.state.files = stored_files
-    app.state.vision = Vision(kernel)
+    app.state.vision = _vision(kernel, settings)
     app.state.translator = Translator(kernel)
     app.state.composer = Composer(kernel)
     app.state.pictures = PictureStore(settings.home / "pictures")

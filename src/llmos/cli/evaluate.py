@@ -24,7 +24,13 @@ app = typer.Typer(
 @app.command()
 def vision(
     model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Chat model that words the replies.")
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Chat model that words the replies, or looks at the photos when it has a "
+            "vision projector [default: LLMOS_VISION_MODEL, else the default chat model].",
+        ),
     ] = None,
     only: Annotated[
         list[str] | None, typer.Option(help="Evaluate only these cases (repeatable).")
@@ -115,10 +121,13 @@ async def _evaluate(settings, cases, model, step, *, run=None):
     from llmos.kernel import Kernel, default_registry
 
     kernel = Kernel(settings, default_registry(aliases_file=settings.aliases_file))
-    kernel.registry.resolve("chat", model)  # an unknown model fails now, not after the experts
+    vision = Vision(
+        kernel, vision_model=settings.vision_model, with_facts=settings.vision_model_facts
+    )
+    vision.chat_model(model)  # an unknown model fails now, not after the experts
     await kernel.start()
     try:
-        return await (run or evaluate)(Vision(kernel), cases, model=model, step=step)
+        return await (run or evaluate)(vision, cases, model=model, step=step)
     finally:
         await kernel.stop()
 

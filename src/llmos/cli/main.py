@@ -107,6 +107,7 @@ def serve(
     import uvicorn
 
     from llmos.api import create_app
+    from llmos.errors import LlmosError
     from llmos.kernel.memory import return_freed_memory_to_the_os
 
     return_freed_memory_to_the_os()  # a process-wide setting: work memory released leaves RSS
@@ -115,12 +116,17 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    try:
+        server = create_app(settings)
+    except LlmosError as error:  # a setting that names what is not there
+        errors.print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(1) from None
     console.print(
         f"llmos {__version__} serving on {settings.base_url} (data: {settings.home})",
         soft_wrap=True,
     )
     uvicorn.run(
-        create_app(settings),
+        server,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

@@ -18,7 +18,13 @@ from llmos.cli.common import KeyOption, UrlOption, client_for, console, errors, 
 ImageArg = Annotated[Path, typer.Argument(help="PNG, JPEG, WebP, GIF, BMP or TIFF.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the whole JSON answer.")]
 ModelOption = Annotated[
-    str | None, typer.Option("--model", "-m", help="Chat model that words the reply.")
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Chat model that words the reply, or looks at the image when it has a vision "
+        "projector [default: the server's LLMOS_VISION_MODEL, else its default chat model].",
+    ),
 ]
 
 
@@ -29,7 +35,8 @@ def caption(
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Describe an image in one sentence (from expert facts, worded by the LLM)."""
+    """Describe an image in one sentence (the image experts' facts worded by the chat model, or
+    a model with a vision projector's own)."""
     _check(image)
     with client_for(url, api_key) as client, errors.status("looking…"):
         result = or_exit(lambda: client.caption(image, model=model))
@@ -44,7 +51,8 @@ def ask(
     url: UrlOption = None,
     api_key: KeyOption = None,
 ) -> None:
-    """Answer a question about an image, or say it cannot tell."""
+    """Answer a question about an image (from the experts' facts, or by a model with a vision
+    projector), or say it cannot tell."""
     _check(image)
     with client_for(url, api_key) as client, errors.status("looking…"):
         result = or_exit(lambda: client.ask(image, question, model=model))

@@ -20,7 +20,7 @@ from typing import Literal
 
 from llmos.capabilities.vision import answer as vqa
 from llmos.capabilities.vision import vocabulary
-from llmos.capabilities.vision.types import Answer
+from llmos.capabilities.vision.types import Answer, VisualFacts
 from llmos.eval.metrics import CaptionScores, caption_scores, character_accuracy
 from llmos.fusion.vision import Vision
 
@@ -63,7 +63,8 @@ class AnswerResult:
     accepted: tuple[str, ...]
     outcome: Outcome
     evidence: str
-    by: Literal["expert", "llm"]  # settled in code from an expert, or worded by the LLM
+    # settled in code from an expert, worded by the LLM, or said by a model that sees
+    by: Literal["expert", "llm", "model"]
     ms: float
 
 
@@ -85,7 +86,7 @@ class VisionReport:
     ocr_character_accuracy: float | None  # None when no case has a transcript
     expert_ms: dict[str, float]  # median per image
     caption_ms: float | None  # median, LLM included
-    answer_ms: dict[str, float]  # median, by who settled it ("expert", "llm")
+    answer_ms: dict[str, float]  # median, by who settled it ("expert", "llm", "model")
     caption_results: list[CaptionResult] = field(default_factory=list)
     answer_results: list[AnswerResult] = field(default_factory=list)
     ocr_results: list[OcrResult] = field(default_factory=list)
@@ -167,7 +168,7 @@ async def evaluate(
             expert_ms.setdefault(expert, []).append(ms)
         step(f"{case.name}: caption")
         started = time.perf_counter()
-        caption = await vision.caption(facts, model=model)
+        caption = await vision.caption(facts, model=model, picture=case.image)
         captions.append(
             CaptionResult(
                 case.name,
@@ -181,9 +182,9 @@ async def evaluate(
         )
         for q in case.questions:
             step(f"{case.name}: {q.question}")
-            by = "expert" if vqa.route(q.question, facts) is not None else "llm"
+            by = _answered_by(vision, model, q.question, facts)
             started = time.perf_counter()
-            answer = await vision.answer(facts, q.question, model=model)
+            answer = await vision.answer(facts, q.question, model=model, picture=case.image)
             answers.append(
                 AnswerResult(
                     case.name,
@@ -223,13 +224,21 @@ def _report(cases, captions, answers, ocr, expert_ms) -> VisionReport:
         caption_ms=_median(c.ms for c in captions),
         answer_ms={
             by: _median(a.ms for a in answers if a.by == by)
-            for by in ("expert", "llm")
+            for by in ("expert", "llm", "model")
             if any(a.by == by for a in answers)
         },
         caption_results=captions,
         answer_results=answers,
         ocr_results=ocr,
     )
+
+
+def _answered_by(
+    vision: Vision, model: str | None, question: str, facts: VisualFacts
+) -> Literal["expert", "llm", "model"]:
+    if vision.sees(model):
+        return "expert" if vqa.refused(question) else "model"
+    return "expert" if vqa.route(question, facts) is not None else "llm"
 
 
 def _plain(text: str) -> str:

@@ -121,14 +121,14 @@ async def evaluate_stamps(
         step(case.name)
         started = time.perf_counter()
         facts = await vision.facts(case.image, case.name)
-        caption = await vision.caption(facts, model=model)
+        caption = await vision.caption(facts, model=model, picture=case.image)
         if words.names(without_colours(caption.text), case.thing):
             outcome: CaptionOutcome = "named"
         else:
             outcome = "other" if _names_anything(facts) else "silent"
         answers = []
         for q in questions(case):
-            answer = await vision.answer(facts, q.question, model=model)
+            answer = await vision.answer(facts, q.question, model=model, picture=case.image)
             if q.accepted == (NAMES,) or q.exact:
                 named = words.names(without_colours(answer.answer), case.thing)
                 right = named if q.accepted == (NAMES,) else answer.answer in q.accepted

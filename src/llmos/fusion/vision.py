@@ -1,4 +1,5 @@
-"""Seeing: expert models turn an image into visual facts; the LLM words captions and answers.
+"""Seeing: expert models turn an image into visual facts; the LLM words captions and answers
+(or, for a chat model with a vision projector, looks at the picture itself).
 
 Every model call goes through the kernel (admission, loading, CPU slots, accounting). The facts
 of an image are cached by the hash of its bytes, so a caption and then a question about the same
@@ -17,14 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from llmos.capabilities.base import ModelSpec
 from llmos.capabilities.chat import chat_completion
+from llmos.capabilities.chat.custom import custom_model
 from llmos.capabilities.vision import answer as vqa
 from llmos.capabilities.vision import caption as captions
 from llmos.capabilities.vision import facts as gating
-from llmos.capabilities.vision import pdf
+from llmos.capabilities.vision import pdf, seen
 from llmos.capabilities.vision.experts import OPENCV_THREADS  # colour k-means, conversions
 from llmos.capabilities.vision.images import (
     DecodedImage,
+    as_data_uri,
     decode_image,
     decoded_bytes,
     image_size,
@@ -54,8 +58,15 @@ class Look:
 
 
 class Vision:
-    def __init__(self, kernel: Kernel) -> None:
+    def __init__(
+        self, kernel: Kernel, *, vision_model: str | None = None, with_facts: bool = True
+    ) -> None:
+        """``vision_model``: the chat model for captions and answers when a request names none
+        (the default chat model when None); when it sees (a vision projector), pictures go to
+        it, followed by the experts' facts ``with_facts``."""
         self.kernel = kernel
+        self.vision_model = vision_model
+        self.with_facts = with_facts
         self._facts: Recent[VisualFacts] = Recent(CACHE_SIZE)
         self._documents: Recent[Document] = Recent(CACHE_SIZE)
 
@@ -167,13 +178,24 @@ class Vision:
         gate = partial(gating.gate_objects, image.rgb, found, min_score=min_score)
         return await self.kernel.compute(gate, threads=OPENCV_THREADS)
 
-    async def caption(self, facts: VisualFacts, *, model: str | None = None) -> Caption:
-        self.kernel.registry.resolve("chat", model)  # an unknown model is a 404 either way
+    async def caption(
+        self, facts: VisualFacts, *, model: str | None = None, picture: bytes | None = None
+    ) -> Caption:
+        """One sentence: the facts worded by the chat model, or, when the model sees and the
+        ``picture`` is given, the model's own."""
+        spec = self.chat_model(model)  # an unknown model is a 404 either way
         plain = captions.template(facts)
+        if picture is not None and _sees(spec):
+            url = await self._picture_url(picture)
+            evidence = facts if self.with_facts else None
+            said = seen.read_caption(await self._chat(seen.caption_request(url, evidence), spec))
+            if judged := vqa.judging_words(said):  # the policy: the experts' sentence instead
+                return Caption(plain, "template", plain, unsupported=judged)
+            return Caption(said, "model", plain) if said else Caption(plain, "template", plain)
         if not captions.names_something(facts):
             return Caption(plain, "template", plain)
-        reply = await self._chat(captions.rephrase_request(plain), model)
-        text = " ".join(reply.split()).strip('"“” ')
+        reply = await self._chat(captions.rephrase_request(plain), spec)
+        text = seen.read_caption(reply)
         if not text:
             return Caption(plain, "template", plain)
         invented = captions.unsupported_nouns(text, facts)
@@ -182,17 +204,41 @@ class Vision:
         return Caption(text, "llm", plain)
 
     async def answer(
-        self, facts: VisualFacts, question: str, *, model: str | None = None
+        self,
+        facts: VisualFacts,
+        question: str,
+        *,
+        model: str | None = None,
+        picture: bytes | None = None,
     ) -> Answer:
+        """The experts' answer where one settles it, else the chat model's from the facts; or,
+        when the model sees and the ``picture`` is given, the model's from the picture."""
+        spec = self.chat_model(model)
+        if picture is not None and _sees(spec):
+            if (refusal := vqa.refused(question)) is not None:
+                return refusal
+            url = await self._picture_url(picture)
+            evidence = facts if self.with_facts else None
+            reply = await self._chat(seen.question_request(question, url, evidence), spec)
+            return seen.read_answer(reply, spec.name)
         routed = vqa.route(question, facts)
         if routed is not None:
             return routed
-        reply = await self._chat(vqa.llm_request(question, facts), model)
+        reply = await self._chat(vqa.llm_request(question, facts), spec)
         return vqa.read_llm_answer(reply, facts)
 
-    async def _chat(self, request: dict[str, Any], model: str | None) -> str:
-        spec = self.kernel.registry.resolve("chat", model)
+    def chat_model(self, model: str | None) -> ModelSpec:
+        """The chat model that captions and answers: the one asked for, else the settings'."""
+        return self.kernel.registry.resolve("chat", self.vision_model if model is None else model)
 
+    def sees(self, model: str | None) -> bool:
+        """Whether the chat model that captions and answers looks at pictures itself."""
+        return _sees(self.chat_model(model))
+
+    async def _picture_url(self, picture: bytes) -> str:
+        return await self.kernel.compute(as_data_uri, picture)
+
+    async def _chat(self, request: dict[str, Any], spec: ModelSpec) -> str:
         def job(chat_model, stop):
             return chat_completion(chat_model, request, on_chunk=None, stop=stop)
 
@@ -210,6 +256,11 @@ class Vision:
                 timings[capability] = round((time.perf_counter() - started) * 1000, 1)
 
         return await self.kernel.run(spec, job)
+
+
+def _sees(spec: ModelSpec) -> bool:
+    custom = custom_model(spec)
+    return bool(custom and custom.sees)
 
 
 def _sha256(data: bytes) -> str:

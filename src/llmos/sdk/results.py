@@ -38,7 +38,7 @@ class Box:
 @dataclass(frozen=True)
 class Caption:
     text: str
-    source: str  # "llm", or "template" when the model's wording was not supported
+    source: str  # "llm" (the facts worded), "model" (a model that sees looked), or "template"
     template: str = ""
     unsupported: list[str] = field(default_factory=list)
     facts: Json = field(default_factory=dict)  # what the experts saw (as image_facts)

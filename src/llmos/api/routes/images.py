@@ -1,7 +1,8 @@
 """Vision endpoints: ``/v1/images/facts|captions|questions|ocr|detections``.
 
 Each takes the image as a multipart ``file`` upload; captions and answers come from the expert
-models' facts, worded by the chat model.
+models' facts, worded by the chat model, or from a chat model with a vision projector that looks
+at the image itself.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from llmos.fusion.vision import Vision
 router = APIRouter(tags=["vision"])
 
 ImageFile = Annotated[UploadFile, File(description="PNG, JPEG, WebP, GIF, BMP or TIFF.")]
-ChatModel = Annotated[str | None, Form(description="Chat model that words the reply.")]
+ChatModel = Annotated[
+    str | None,
+    Form(
+        description="Chat model that words the reply, or that looks at the image when it has a "
+        "vision projector [default: LLMOS_VISION_MODEL, else the default chat model]."
+    ),
+]
 
 
 def get_vision(request: Request) -> Vision:
@@ -51,13 +58,16 @@ async def image_caption(
     model: ChatModel = None,
     vision: Vision = Depends(get_vision),
 ) -> dict[str, Any]:
-    """One sentence describing the image. ``source`` is "template" when the LLM's wording named
-    something no expert saw (listed in ``unsupported``) and the plain template was kept."""
+    """One sentence describing the image. ``source`` is "llm" for the experts' facts worded by
+    the chat model, "model" when the model has a vision projector and looked at the image
+    itself, "template" when the LLM's wording named something no expert saw, or judged
+    someone's gender or age (those words listed in ``unsupported``), and the plain template was
+    kept."""
     data, name = await _bytes(file)
 
     async def work():
         facts = await vision.facts(data, name)
-        return facts, await vision.caption(facts, model=model)
+        return facts, await vision.caption(facts, model=model, picture=data)
 
     facts, caption = await unless_disconnected(request, work())
     return {"object": "image.caption", **asdict(caption), "facts": asdict(facts)}
@@ -71,14 +81,15 @@ async def image_question(
     model: ChatModel = None,
     vision: Vision = Depends(get_vision),
 ) -> dict[str, Any]:
-    """Answer a question about the image from the experts' facts, or say it cannot tell."""
+    """Answer a question about the image from the experts' facts (or, for a model with a
+    vision projector, from the image itself), or say it cannot tell."""
     data, name = await _bytes(file)
     if not question.strip():
         raise InvalidRequest("'question' is empty: ask something about the image.")
 
     async def work():
         facts = await vision.facts(data, name)
-        return await vision.answer(facts, question, model=model)
+        return await vision.answer(facts, question, model=model, picture=data)
 
     answer = await unless_disconnected(request, work())
     return {"object": "image.answer", "question": question, **asdict(answer)}

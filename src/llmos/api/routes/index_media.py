@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import os
+import stat
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -52,6 +54,12 @@ async def index_preview(
 async def index_content(path: IndexedPath, service: IndexService = Depends(get_index)) -> Response:
     """The indexed file as it is on disk (HTTP ranges work, so a player can seek)."""
     await _indexed(service, path)
+    try:  # stated here, a file deleted since the check is a 404, not Starlette's 500
+        found = await asyncio.to_thread(os.stat, path)
+    except OSError:
+        found = None
+    if found is None or not stat.S_ISREG(found.st_mode):
+        raise NotFound(f"{path!r} is in the index but no longer on disk as a file.")
     media_type, disposition = _served_as(path)
     sandbox = {} if media_type == "application/pdf" else SANDBOX  # Chromium's viewer needs it
     return FileResponse(
@@ -59,6 +67,7 @@ async def index_content(path: IndexedPath, service: IndexService = Depends(get_i
         media_type=media_type,
         filename=Path(path).name,
         content_disposition_type=disposition,
+        stat_result=found,
         headers={"X-Content-Type-Options": "nosniff", **sandbox},
     )
 

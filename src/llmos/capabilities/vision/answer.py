@@ -43,14 +43,8 @@ def route(question: str, facts: VisualFacts) -> Answer | None:
         colourful = "colou" in q and "black" not in q
         yes = grey != colourful
         return Answer("yes" if yes else "no", 0.9, f"photo: grayscale={grey}")
-    if re.search(_GENDER_OR_AGE, q):
-        return Answer(
-            "I don't judge people's gender or age; I can say whether there are people and "
-            "count them (ask about people or persons).",
-            0.0,
-            "policy",
-            abstained=True,
-        )
+    if (refusal := refused(q)) is not None:
+        return refusal
     if m := re.search(r"\bbackground\b.*\b(blurr?(?:ed|y)|out of focus|bokeh|in focus|sharp)\b", q):
         return _background_focus(facts, asked_sharp=m.group(1) in ("in focus", "sharp"))
     if re.search(r"^what\b.*\b(wearing|wear|dressed in|on (?:his|her|their) head)\b", q):
@@ -78,8 +72,32 @@ def route(question: str, facts: VisualFacts) -> Answer | None:
     return None
 
 
-def llm_request(question: str, facts: VisualFacts) -> dict:
-    """A request whose JSON answer the LLM must ground in the facts (or decline)."""
+# words by which a reply judges someone's gender or age
+_JUDGING = rf"\b(?:{_PEOPLE}|boys|girls|male|female|elderly|teen(?:ager)?s?|\d+[- ]years?[- ]old)\b"
+POLICY = Answer(
+    "I don't judge people's gender or age; I can say whether there are people and "
+    "count them (ask about people or persons).",
+    0.0,
+    "policy",
+    abstained=True,
+)
+
+
+def refused(question: str) -> Answer | None:
+    """The policy's answer to a question that asks llmos to judge a person's gender or age."""
+    q = " ".join(question.lower().split()).rstrip(" ?.!") + "?"
+    return POLICY if re.search(_GENDER_OR_AGE, q) else None
+
+
+def judging_words(text: str) -> tuple[str, ...]:
+    """The words by which ``text`` judges someone's gender or age ("woman", "30 years old")."""
+    found = re.findall(_JUDGING, text.lower())
+    return tuple(dict.fromkeys(found))
+
+
+def answer_format(question: str) -> tuple[str, dict]:
+    """How ``question`` must be answered: the instruction, and the JSON schema that holds a
+    model to it (yes/no/cannot tell, or a short noun phrase; with a confidence)."""
     yes_no = bool(re.match(r"^(is|are|does|do|can|was|were|has|have)\b", question.strip().lower()))
     answer_schema = (
         {"type": "string", "enum": ["yes", "no", "cannot tell"]}
@@ -99,6 +117,12 @@ def llm_request(question: str, facts: VisualFacts) -> dict:
         if yes_no
         else "Answer with a short noun phrase, never yes or no."
     )
+    return style, {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+
+
+def llm_request(question: str, facts: VisualFacts) -> dict:
+    """A request whose JSON answer the LLM must ground in the facts (or decline)."""
+    style, response_format = answer_format(question)
     system = (
         "You answer questions about a photo you cannot see, using only the facts that image "
         "experts found in it. If the facts do not settle the question, answer exactly "
@@ -107,24 +131,33 @@ def llm_request(question: str, facts: VisualFacts) -> dict:
     user = f"Facts: {facts_text(facts)}\nQuestion: {question.strip()}"
     return {
         "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {"name": "answer", "schema": schema},
-        },
+        "response_format": response_format,
         "max_tokens": 64,
         "temperature": 0,
         "seed": 0,
     }
 
 
-def read_llm_answer(content: str, facts: VisualFacts) -> Answer:
+def parsed_answer(
+    content: str, *, unsettled: str = "the facts do not settle it"
+) -> tuple[str, float] | Answer:
+    """A model's JSON answer as its text and llmos's confidence in it, or the abstention it
+    amounts to (no usable JSON, 'cannot tell', low confidence)."""
     try:
         reply = json.loads(content)
         text, confidence = str(reply["answer"]).strip(), str(reply["confidence"])
     except (json.JSONDecodeError, KeyError, TypeError):
         return Answer(CANNOT_TELL, 0.0, "the LLM gave no usable answer", abstained=True)
     if not text or "cannot tell" in text.lower() or confidence == "low":
-        return Answer(CANNOT_TELL, 0.0, "the facts do not settle it", abstained=True)
+        return Answer(CANNOT_TELL, 0.0, unsettled, abstained=True)
+    return text, 0.7 if confidence == "high" else 0.5
+
+
+def read_llm_answer(content: str, facts: VisualFacts) -> Answer:
+    parsed = parsed_answer(content)
+    if isinstance(parsed, Answer):
+        return parsed
+    text, confidence = parsed
     nouns, supported = vocabulary.content_nouns(), supported_words(facts)
     invented = [w for w in vocabulary.words_of(text) if w in nouns and w not in supported]
     if invented:
@@ -134,7 +167,7 @@ def read_llm_answer(content: str, facts: VisualFacts) -> Answer:
             f"the LLM named {', '.join(invented)}, which no expert saw",
             abstained=True,
         )
-    return Answer(text, 0.7 if confidence == "high" else 0.5, "LLM over the visual facts")
+    return Answer(text, confidence, "LLM over the visual facts")
 
 
 def facts_text(facts: VisualFacts) -> str:

@@ -93,16 +93,22 @@ def decode_image(data: bytes, *, name: str = "the image") -> DecodedImage:
     return DecodedImage(rgb, taken_at=_taken_at(exif), gps=_gps(exif))
 
 
-STB_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "BMP": "image/bmp", "GIF": "image/gif"}
+# what llama.cpp's stb_image reads as it is: PNG and baseline/progressive JPEG in these modes
+STB_READS = {
+    "PNG": ("image/png", {"1", "L", "LA", "P", "RGB", "RGBA"}),
+    "JPEG": ("image/jpeg", {"L", "RGB"}),
+}
 
 
 def as_data_uri(data: bytes, *, name: str = "the image") -> str:
-    """The picture as a data URI a vision projector in llama.cpp reads (its stb_image knows
-    PNG, JPEG, BMP and GIF: other formats are decoded, checked and sent as PNG)."""
+    """The picture as a data URI a vision projector in llama.cpp reads: a PNG or JPEG that its
+    stb_image reads as it is; any other (WebP, TIFF, BMP, GIF, CMYK JPEG, 16-bit PNG) decoded,
+    checked and sent as PNG."""
     import base64
 
     with _opened(data, name) as image:
-        mime = STB_FORMATS.get(image.format or "")
+        mime, modes = STB_READS.get(image.format or "", (None, set()))
+        mime = mime if image.mode in modes else None
     image_size(data, name)  # a bomb is refused before any pixel is decoded
     if mime is None:
         from PIL import Image

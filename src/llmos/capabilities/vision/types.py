@@ -134,7 +134,9 @@ class VisualFacts:
 @dataclass(frozen=True)
 class Caption:
     text: str
-    source: Literal["llm", "template"]  # "template" when the LLM's wording was not supported
+    # "llm": the experts' facts worded by a chat model; "model": a model that sees the picture;
+    # "template": the facts' own sentence, when the LLM's wording was not supported
+    source: Literal["llm", "model", "template"]
     template: str
     unsupported: tuple[str, ...] = ()  # nouns the LLM wrote that the facts do not support
 
