@@ -46,16 +46,25 @@ class Watch:
             route.continue_()
 
 
-@pytest.fixture(scope="module")  # not session: Playwright's sync API holds an event loop in the
-def browser():  # main thread while it runs, and later tests' asyncio.run() would find it there
+@contextlib.contextmanager
+def chromium(*extra_args: str) -> Iterator:
+    """Debian's Chromium, launched by Playwright with ``ARGS`` and ``extra_args``."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make setup does it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*ARGS, *extra_args]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")  # not session: Playwright's sync API holds an event loop in the
+def browser():  # main thread while it runs, and later tests' asyncio.run() would find it there
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -152,6 +152,11 @@ def test_attached_files_are_read_into_the_stored_turn(server):
     assert stored[0]["role"] == "user"
     assert stored[0]["content"].startswith("When is the meeting?")
     assert "Thursday at 3 pm" in stored[0]["content"]
+    assert stored[0]["details"] == {  # what a page shows: the words typed and the file
+        "typed": "When is the meeting?",
+        "attachments": [{"id": note["id"], "filename": "note.txt"}],
+    }
+    assert stored[1]["details"] == {}
 
     missing = httpx.post(
         f"{url}/v1/conversations/{conversation_id}/messages",

@@ -127,6 +127,9 @@ def test_a_stored_conversation_with_an_app_keeps_its_turns(served):
         steps = turn.json()["llmos"]["trace"]["steps"]
         assert any(s["capability"] == "tool:set_thermostat" and s["ok"] for s in steps), steps
         stored = http.get(f"/v1/conversations/{conversation_id}").json()["messages"]
+        trace_id = stored[1]["details"]["trace_id"]  # the answer's trace, for a page to show
+        assert trace_id == turn.json()["llmos"]["trace"]["id"]
+        assert http.get(f"/v1/assistant/traces/{trace_id}").json()["steps"] == steps
     assert [m["role"] for m in stored] == ["user", "assistant"]
     assert stored[0]["content"] == "Set the thermostat to 23 degrees."
     database = apps["home-assistant"] / "home.db"

@@ -108,10 +108,33 @@ def test_a_picture_attached_to_a_question_is_described(server, open_page):
     page = open_page(url)
     page.set_input_files("#attach-input", str(PHOTOS / "chelsea.jpg"))
     expect(page.locator("#attachments .chip")).to_have_text("chelsea.jpg\u00d7", timeout=60_000)
-    answer = ask(page, "What animal is in this picture? Answer in one sentence.")
+    question = "What animal is in this picture? Answer in one sentence."
+    answer = ask(page, question)
     assert "cat" in answer.lower(), answer
     expect(page.locator(".message.user .hint")).to_have_text("Attached: chelsea.jpg")
     screenshot_for_readme(page, "chat.png")
+
+    page.reload()  # the question comes back as it was typed, with its file named
+    page.wait_for_selector("body[data-ready]")
+    page.get_by_role("button", name=question[:80]).click()
+    expect(page.locator(".message.user .content")).to_have_text(question)
+    expect(page.locator(".message.user .hint")).to_have_text("Attached: chelsea.jpg")
+
+
+def test_an_assistant_answer_shows_its_trace_again_after_a_reload(server, open_page):
+    url, _media = server
+    with httpx.Client(base_url=url, timeout=TIMEOUT_MS / 1000) as http:
+        assisted = {"title": "Assisted", "model": "llmos-assistant"}
+        made = http.post("/v1/conversations", json=assisted)
+        turn = {"content": "Translate 'good morning' into French.", "max_tokens": 32}
+        said = http.post(f"/v1/conversations/{made.json()['id']}/messages", json=turn)
+        assert said.status_code == 200, said.text
+    page = open_page(url)
+    page.get_by_role("button", name="Assisted", exact=True).click()
+    trace = page.locator(".message.assistant details.trace")
+    expect(trace.locator("summary")).to_contain_text("How the assistant worked")
+    trace.locator("summary").click()
+    expect(trace.locator("li", has_text="tool:translate")).to_have_count(1)
 
 
 def test_stop_ends_a_long_answer_on_the_server_too(server, open_page):

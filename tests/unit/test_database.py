@@ -25,12 +25,12 @@ def record(status: str = "ok", **changes) -> CallRecord:
 
 def test_the_database_uses_wal_and_is_migrated(tmp_path: Path):
     database = Database(tmp_path / "sub" / "llmos.db")
-    assert database.schema_version == 7
+    assert database.schema_version == 8
     mode = sqlite3.connect(tmp_path / "sub" / "llmos.db").execute("PRAGMA journal_mode")
     assert mode.fetchone()[0] == "wal"
     database.close()
     again = Database(tmp_path / "sub" / "llmos.db")  # reopening does not migrate twice
-    assert again.schema_version == 7
+    assert again.schema_version == 8
 
 
 def test_call_records_round_trip_newest_first(tmp_path: Path):
@@ -72,9 +72,22 @@ def test_conversations_store_turns_fold_them_and_delete_with_their_messages(tmp_
         )
     messages = store.messages(conversation.id)
     assert [m.content for m in messages] == ["q0", "a0", "q1", "a1", "q2", "a2"]
-    assert store.get(conversation.id).context_tokens == 15
+    assert all(m.details == {} for m in messages)
+    store.add_turn(
+        conversation.id,
+        question="q3 with what the file said",
+        question_tokens=3,
+        answer="a3",
+        answer_tokens=2,
+        context_tokens=20,
+        question_details={"typed": "q3", "attachments": [{"id": "file-1", "filename": "a.txt"}]},
+        answer_details={"trace_id": "trace-1"},
+    )
+    asked, answered = store.messages(conversation.id)[-2:]
+    assert asked.details["typed"] == "q3" and answered.details == {"trace_id": "trace-1"}
+    assert store.get(conversation.id).context_tokens == 20
     store.fold(conversation.id, through_message=messages[1].id, summary="they said q0")
-    assert [m.summarized for m in store.messages(conversation.id)] == [True, True] + [False] * 4
+    assert [m.summarized for m in store.messages(conversation.id)] == [True, True] + [False] * 6
     assert store.get(conversation.id).summary == "they said q0"
     assert store.delete(conversation.id) is True
     assert store.get(conversation.id) is None

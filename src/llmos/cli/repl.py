@@ -259,7 +259,8 @@ def _load(client: LlmosClient, session: Session, conversation_id: str) -> None:
     say(f"Resumed {conversation.title or conversation.id!r} with {session.model}:")
     for message in conversation.messages[-4:]:
         who = ">>> " if message.role == "user" else ""
-        console.print(f"{who}{message.content}", markup=False, highlight=False, soft_wrap=True)
+        text = message.details.get("typed", message.content)  # not what was read from files
+        console.print(f"{who}{text}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _history(path: Path) -> None:

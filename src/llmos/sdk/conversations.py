@@ -18,6 +18,8 @@ Json = dict[str, Any]
 class StoredMessage:
     role: str
     content: str
+    # a question's "typed" words and "attachments" (id, filename); an answer's "trace_id"
+    details: Json = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

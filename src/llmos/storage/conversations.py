@@ -6,9 +6,11 @@ all, and folding old turns into the summary marks them and stores the summary at
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
+from typing import Any
 
 from llmos.storage.database import Database
 
@@ -33,10 +35,13 @@ class StoredMessage:
     content: str
     tokens: int
     summarized: bool
+    # what a page shows besides the content: a question's "typed" words and "attachments"
+    # ({"id", "filename"}: the content has what llmos read from them), an answer's "trace_id"
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 _CONVERSATION = "id, created_at, updated_at, title, model, system, summary, context_tokens"
-_MESSAGE = "id, created_at, role, content, tokens, summarized"
+_MESSAGE = "id, created_at, role, content, tokens, summarized, details"
 
 
 class ConversationStore:
@@ -97,7 +102,10 @@ class ConversationStore:
                 "ORDER BY id",
                 (conversation_id,),
             ).fetchall()
-        return [StoredMessage(*row[:5], summarized=bool(row[5])) for row in rows]
+        return [
+            StoredMessage(*row[:5], summarized=bool(row[5]), details=json.loads(row[6]))
+            for row in rows
+        ]
 
     def add_turn(
         self,
@@ -108,16 +116,20 @@ class ConversationStore:
         answer: str,
         answer_tokens: int,
         context_tokens: int,
+        question_details: dict[str, Any] | None = None,
+        answer_details: dict[str, Any] | None = None,
     ) -> None:
         """Store a question and its answer together, and the context size they reached."""
         now = time.time()
+        asked, answered = (json.dumps(d or {}) for d in (question_details, answer_details))
         with self._db.transaction() as db:
             db.executemany(
                 "INSERT INTO conversation_messages "
-                "(conversation_id, created_at, role, content, tokens) VALUES (?, ?, ?, ?, ?)",
+                "(conversation_id, created_at, role, content, tokens, details) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (conversation_id, now, "user", question, question_tokens),
-                    (conversation_id, now, "assistant", answer, answer_tokens),
+                    (conversation_id, now, "user", question, question_tokens, asked),
+                    (conversation_id, now, "assistant", answer, answer_tokens, answered),
                 ],
             )
             db.execute(

@@ -116,6 +116,11 @@ _MIGRATIONS: tuple[str, ...] = (
         definition TEXT NOT NULL        -- JSON: the file, its facts, template, system, context
     );
     """,
+    """
+    -- JSON: what a page shows of a message besides its content (a question's typed words and
+    -- attached files, an answer's trace)
+    ALTER TABLE conversation_messages ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmos.api.chat_requests import MAX_TOKENS
 from llmos.api.deps import (
+    Json,
     attachments_of,
     get_conversations,
     get_kernel,
@@ -124,8 +125,10 @@ async def add_message(
     options = body.model_dump(
         exclude_none=True, exclude={"content", "keep_alive", "stream", "attachments"}
     )
-    content = await _with_attachments(request, body.content, body.attachments)
+    content, attached = await _with_attachments(request, body.content, body.attachments)
     prompt, extra = None, {"conversation_id": conversation_id}
+    asked = {"typed": body.content, "attachments": attached} if attached else {}
+    answered: Json = {}
     if assisted(conversation.model):
         spec = kernel.registry.resolve("chat", None)
         history = await asyncio.to_thread(store.messages, conversation_id)
@@ -133,6 +136,7 @@ async def add_message(
                     {"role": "user", "content": content}]  # fmt: skip
         prepared, extra["llmos"] = await assist(request, kernel, conversation.model, messages)
         prompt = prepared.request["messages"]
+        answered = {"trace_id": extra["llmos"]["trace"]["id"]}
     else:
         spec = kernel.registry.resolve("chat", conversation.model)
 
@@ -147,6 +151,7 @@ async def add_message(
                 stop=stop,
                 on_chunk=on_chunk,
                 prompt=prompt,
+                details=(asked, answered),
             )
 
         return run
@@ -164,15 +169,20 @@ async def add_message(
     )
 
 
-async def _with_attachments(request: Request, content: str, file_ids: list[str]) -> str:
-    """The user's message followed by what llmos read from its attached files."""
+async def _with_attachments(
+    request: Request, content: str, file_ids: list[str]
+) -> tuple[str, list[Json]]:
+    """The user's message followed by what llmos read from its attached files, and the files
+    (id and name) for pages to show."""
     if not file_ids:
-        return content
+        return content, []
     parts = [{"type": "text", "text": content}]
     parts += [{"type": "file", "file": {"file_id": file_id}} for file_id in file_ids]
     reading = attachments_of(request).as_text([{"role": "user", "content": parts}])
-    read = await unless_disconnected(request, reading)
-    return read[-1]["content"]  # flattened: pictures as their facts, documents as their text
+    read = await unless_disconnected(request, reading)  # a missing file: 400 here
+    stored = await asyncio.to_thread(lambda: [request.app.state.files.get(i) for i in file_ids])
+    attached = [{"id": f.id, "filename": f.filename} for f in stored if f is not None]
+    return read[-1]["content"], attached  # flattened: pictures as facts, documents as text
 
 
 def _find(store: ConversationStore, conversation_id: str, user: str) -> Conversation:

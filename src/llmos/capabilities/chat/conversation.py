@@ -45,12 +45,14 @@ def take_turn(
     stop: threading.Event,
     on_chunk: OnChunk | None = None,
     prompt: list[Json] | None = None,
+    details: tuple[Json, Json] = ({}, {}),
 ) -> ChatResult:
     """Answer ``question`` in the stored context and store the turn; fold when nearly full.
 
     With ``on_chunk`` the answer streams; the turn is stored once it is complete. ``prompt``
     (the assistant's, made from the same context) is sent instead of the context and the
-    question; the question is stored as asked."""
+    question; the question is stored as asked. ``details`` go with the question and the answer,
+    for pages that show them (``StoredMessage.details``)."""
     pieces: list[str] = []
 
     def relay(chunk: Json) -> None:
@@ -78,6 +80,8 @@ def take_turn(
         answer=answer,
         answer_tokens=answer_tokens,
         context_tokens=prompt_tokens + answer_tokens,
+        question_details=details[0],
+        answer_details=details[1],
     )
     if prompt_tokens + answer_tokens >= FOLD_AT * model.n_ctx:
         try:  # the turn is stored; a failed fold is retried when the context overflows

@@ -100,9 +100,17 @@ async function open(id) {
       return;
     }
     if (state.conversation.model) $("model-picker").value = state.conversation.model;
+    const pending = state.conversation.messages.some((m) => m.details?.trace_id)
+      ? request("/v1/assistant/actions?state=pending").then((list) => list.data, () => [])
+      : null;
     for (const message of state.conversation.messages) {
-      if (message.role === "user" || message.role === "assistant") {
-        addMessage(message.role, message.content);
+      const details = message.details || {};
+      if (message.role === "user") {
+        const asked = addMessage("user", details.typed ?? message.content);
+        showAttached(asked, (details.attachments || []).map((file) => file.filename));
+      } else if (message.role === "assistant") {
+        const reply = addMessage("assistant", message.content);
+        if (details.trace_id) showPastWork(reply, details.trace_id, pending);
       }
     }
   }
@@ -162,10 +170,7 @@ async function send() {
   const attached = state.attachments;
   const attachments = attached.map((file) => file.id);
   const asked = addMessage("user", text);
-  if (state.attachments.length) {
-    const names = state.attachments.map((file) => file.name).join(", ");
-    asked.append(element("p", { class: "hint", text: t("chat.attached", { names }) }));
-  }
+  showAttached(asked, attached.map((file) => file.name));
   $("prompt").value = "";
   state.attachments = [];
   $("attachments").replaceChildren();
@@ -220,6 +225,24 @@ async function send() {
     $("stop").hidden = true;
     $("prompt").focus();
     await loadConversations().catch(() => {});
+  }
+}
+
+function showAttached(asked, names) {
+  if (names.length) {
+    asked.append(element("p", { class: "hint", text: t("chat.attached", { names: names.join(", ") }) }));
+  }
+}
+
+// A stored answer's trace, and its calls still waiting for a yes or no. A trace no longer kept
+// (the newest 10,000 are) is left out.
+async function showPastWork(reply, traceId, pending) {
+  try {
+    const trace = await request(`/v1/assistant/traces/${traceId}`);
+    const waiting = (await pending).filter((action) => action.trace_id === traceId);
+    showAssistantWork(reply, { trace, pending_actions: waiting });
+  } catch {
+    // the answer stands without its trace
   }
 }
 
