@@ -73,7 +73,7 @@ def test_a_spoken_question_is_transcribed_into_the_prompt(server, open_page, que
 def test_an_answer_is_read_aloud_to_its_end_and_can_be_stopped(server, open_page):
     with httpx.Client(base_url=server, timeout=TIMEOUT_MS / 1000) as http:
         made = http.post("/v1/conversations", json={"title": "Reading", "model": SMALL_MODEL})
-        turn = {"content": "Say hello to me in one sentence.", "max_tokens": 24}
+        turn = {"content": "Say hello to me in one sentence.", "max_tokens": 24, "temperature": 0}
         http.post(f"/v1/conversations/{made.json()['id']}/messages", json=turn).raise_for_status()
     page = open_page(server)
     page.get_by_role("button", name="Reading", exact=True).click()
